@@ -1,0 +1,162 @@
+"""The model room's public interface: what `predict/`, `lsp/`, `dap/` and the CLI may use.
+
+Threading rule: a llama.cpp context is not thread-safe, so every call into a
+:class:`WorldModel` and into its :class:`TraceSession` objects must happen on
+one thread (the model worker, see ``cwm_lsp.predict``).  Long calls take a
+``should_stop`` callable, checked between tokens, and end early when it
+returns True.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from cwm_lsp.trace import Frame, Trace
+
+ModelFormat = Literal["cwm", "generic"]
+ShouldStop = Callable[[], bool]
+#: progress(fraction 0..1, message)
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """How to load a model.
+
+    ``path`` None means: the ``CWM_LSP_MODEL`` environment variable, else the
+    embedded default model.  ``n_gpu_layers`` -1 means all layers when the
+    llama.cpp build supports GPU offload (CUDA or Metal), none otherwise.
+    ``n_threads`` 0 means one per physical core.
+    """
+
+    path: str | None = None
+    n_ctx: int = 4096
+    n_threads: int = 0
+    n_gpu_layers: int = -1
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What was (or would be) loaded, and from where."""
+
+    path: str
+    #: where the path came from: "--model", "settings", "CWM_LSP_MODEL" or "default"
+    origin: str
+    format: ModelFormat
+    size_bytes: int
+    name: str = ""
+    n_ctx: int = 0
+    n_gpu_layers: int = 0
+
+
+class ModelLoadError(Exception):
+    """A model could not be loaded; the message names the path and the cause."""
+
+    def __init__(self, path: str, cause: str) -> None:
+        super().__init__(f"cannot load model {path}: {cause}")
+        self.path = path
+        self.cause = cause
+
+
+@dataclass
+class Imagined:
+    """A whole imagined execution.
+
+    ``trace.args`` holds the inputs used; ``invented_args`` says whether the
+    model made them up.  ``trace.reason`` is ``frame cap`` for a runaway trace
+    ("may not terminate"), ``error`` when the model failed.  Frames carry
+    per-value confidence.
+    """
+
+    trace: Trace
+    invented_args: bool = False
+    tokens_generated: int = 0
+    tokens_evaluated: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+
+
+@dataclass
+class HoleFill:
+    """One candidate for a ``??`` hole: the text that replaces it."""
+
+    text: str
+    confidence: float = 0.0
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class TraceSession(Protocol):
+    """A stepping session through an imagined execution.
+
+    ``frames`` are resolved (no ``".."``); ``index`` is the current frame.
+    Moving forward past the last generated frame asks the model for more;
+    ``back`` only moves ``index`` and rewinds the model's token history, and
+    stepping forward again after ``back`` regenerates from there.
+    ``tokens_evaluated`` counts every token the model evaluated for this
+    session (prompt and generated), so callers can check KV-cache reuse.
+    """
+
+    frames: list[Frame]
+    index: int
+    args: str
+    done: bool
+    tokens_evaluated: int
+
+    @property
+    def current(self) -> Frame: ...
+    @property
+    def trace(self) -> Trace: ...
+    def reset(self, args: str | None = None) -> Frame: ...
+    def step(self) -> Frame: ...
+    def next(self) -> Frame: ...
+    def out(self) -> Frame: ...
+    def back(self) -> Frame: ...
+    def run_to(self, line: int, max_frames: int | None = None) -> Frame: ...
+    def edit(self, name: str, value: str) -> Frame: ...
+    def run(self, max_frames: int | None = None) -> Trace: ...
+    def stack(self) -> list[tuple[str, int]]: ...
+    def close(self) -> None: ...
+
+
+class WorldModel(Protocol):
+    info: ModelInfo
+
+    def session(
+        self,
+        source: str,
+        function: str,
+        *,
+        args: str | None = None,
+        filename: str = "<source>",
+        temperature: float = 0.0,
+        max_frames: int = 200,
+    ) -> TraceSession: ...
+
+    def imagine(
+        self,
+        source: str,
+        function: str,
+        args: str | None = None,
+        *,
+        filename: str = "<source>",
+        temperature: float = 0.0,
+        max_frames: int = 200,
+        should_stop: ShouldStop | None = None,
+    ) -> Imagined: ...
+
+    def fill_hole(
+        self,
+        source: str,
+        start: int,
+        end: int,
+        *,
+        n: int = 3,
+        should_stop: ShouldStop | None = None,
+    ) -> list[HoleFill]:
+        """Candidates for the hole ``source[start:end]`` (a ``??``), best first, distinct."""
+        ...
+
+    def close(self) -> None: ...

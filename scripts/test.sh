@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Run every check and test of cwm-lsp (after scripts/setup.sh):
+#
+#   bash scripts/test.sh
+#
+# Lint and types, the Python tests (real llama.cpp, real server, real debugpy,
+# headless Neovim), the DAP client suite under node --test, and the VS Code
+# extension's type-check, lint, unit tests and packaging.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+.venv/bin/ruff check cwm_lsp tests scripts
+.venv/bin/mypy
+.venv/bin/python -m pytest -q "$@"
+
+if [ -f tests/dap_node/package.json ]; then
+    (cd tests/dap_node && npm test)
+fi
+if [ -f editor/vscode/package.json ]; then
+    (cd editor/vscode && npm test && npm run package)
+fi
