@@ -34,8 +34,9 @@ fi
 # Assemble the embedded default model into the user cache (sha256-checked).
 .venv/bin/cwm-lsp model install
 
-# Node packages for the VS Code extension and the DAP client test suite.
-for dir in editor/vscode tests/dap_node; do
+# Node packages for the DAP client test suite (the extension's are installed
+# by its own CI script, editor/vscode/scripts/ci.sh, which the tests run).
+for dir in tests/dap_node; do
     if [ -f "$dir/package-lock.json" ]; then
         (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
     fi

@@ -16,6 +16,5 @@ cd "$(dirname "$0")/.."
 if [ -f tests/dap_node/package.json ]; then
     (cd tests/dap_node && npm test)
 fi
-if [ -f editor/vscode/package.json ]; then
-    (cd editor/vscode && npm test && npm run package)
-fi
+# The extension's own CI: npm ci, tsc --noEmit, eslint, unit tests, vsce package, vsce ls.
+bash editor/vscode/scripts/ci.sh

@@ -12,7 +12,9 @@ The format (facebookresearch/cwm, PROMPTING_GUIDE.md)::
 ``$LOCALS`` is a JSON object of JSON strings holding reprs; a value that is
 unchanged since the previous frame of the same scope is written ``".."``
 (every local is written out in full again after a call or a return).
-``$VALUE`` is a JSON string.  The entry point's ``def`` line carries
+``$VALUE`` is a JSON string; a ``return`` right after an ``exception`` is
+the exception propagating out and has no value (written ``"None"``, as
+``sys.settrace`` gives it).  The entry point's ``def`` line carries
 ``  # << START_OF_TRACE`` in the context.
 
 Decoding never raises: a frame that does not parse is counted in
@@ -370,6 +372,10 @@ class TraceDecoder:
         else:
             state = {}
             value = parse_value(cast(str, value_text))
+            if event == "return" and self.frames and self.frames[-1].event == "exception":
+                # The exception propagates out: sys.settrace passes None, the
+                # frame returns nothing.
+                value = None
         line = self.mapper.place(event, source, self.frames)
         if line == 0:
             raise FrameError(f"source line not in the file: {source.strip()[:60]!r}")

@@ -262,3 +262,20 @@ def test_decoding_arbitrary_text_never_raises(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 def test_decoding_shuffled_format_pieces_never_raises(pieces: list[str]) -> None:
     decode("".join(pieces), PROGRAM)
+
+
+def test_a_return_after_an_exception_propagates_without_a_value() -> None:
+    source = "def f(n):\n    return 1 / n\n"
+    trace = Trace(
+        frames=[
+            frame("call", 1, "def f(n):", n="0"),
+            frame("line", 2, "    return 1 / n", n="0"),
+            frame("exception", 2, "    return 1 / n", value="ZeroDivisionError('division by zero')"),
+            frame("return", 2, "    return 1 / n", value=None),
+        ],
+        reason=EndReason.RAISED,
+        function="f",
+    )
+    text = encode(trace, source)
+    assert '<|arg_sep|>"None"' in text
+    assert decode(text, source).frames == trace.frames

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  DEFAULT_SETTINGS,
+  didChangeConfigurationParams,
+  initializationOptions,
+  serverSettings,
+  type ConfigReader,
+} from "../src/settings";
+
+function reader(values: Record<string, unknown>): ConfigReader {
+  return { get: <T>(key: string) => values[key] as T | undefined };
+}
+
+describe("settings mapping", () => {
+  it("sends the contract's defaults when nothing is set", () => {
+    assert.deepEqual(serverSettings(reader({})), {
+      model: { path: "", gpuLayers: -1, contextSize: 4096, threads: 0 },
+      prediction: { temperature: 0.0, maxFrames: 200 },
+      features: { inlayHints: true, hover: true, codeLens: true, diagnostics: true, codeActions: true },
+    });
+  });
+
+  it("maps every cwm.* setting to its place in the server's settings object", () => {
+    const settings = serverSettings(
+      reader({
+        "model.path": " /models/cwm.gguf ",
+        "model.gpuLayers": 0,
+        "model.contextSize": 8192,
+        "model.threads": 4,
+        "prediction.temperature": 0.7,
+        "prediction.maxFrames": 50,
+        "features.inlayHints": false,
+        "features.hover": false,
+        "features.codeLens": false,
+        "features.diagnostics": false,
+        "features.codeActions": false,
+      }),
+    );
+    assert.deepEqual(settings, {
+      model: { path: "/models/cwm.gguf", gpuLayers: 0, contextSize: 8192, threads: 4 },
+      prediction: { temperature: 0.7, maxFrames: 50 },
+      features: { inlayHints: false, hover: false, codeLens: false, diagnostics: false, codeActions: false },
+    });
+  });
+
+  it("replaces values of the wrong type by the defaults", () => {
+    const settings = serverSettings(
+      reader({ "model.contextSize": "big", "prediction.maxFrames": Number.NaN, "features.hover": "yes" }),
+    );
+    assert.equal(settings.model.contextSize, DEFAULT_SETTINGS.model.contextSize);
+    assert.equal(settings.prediction.maxFrames, DEFAULT_SETTINGS.prediction.maxFrames);
+    assert.equal(settings.features.hover, true);
+  });
+
+  it("rounds integer settings down to integers", () => {
+    assert.equal(serverSettings(reader({ "model.threads": 3.9 })).model.threads, 3);
+  });
+
+  it("leaves the client-only interpreter setting out", () => {
+    assert.equal("interpreter" in serverSettings(reader({ interpreter: "/x/python" })), false);
+  });
+
+  it("adds workspace trust to the initializationOptions", () => {
+    assert.equal(initializationOptions(reader({}), false).trusted, false);
+    assert.equal(initializationOptions(reader({}), true).trusted, true);
+    assert.deepEqual(initializationOptions(reader({}), true).model, DEFAULT_SETTINGS.model);
+  });
+
+  it("wraps changed settings as {settings: {cwm: ...}} for didChangeConfiguration", () => {
+    const params = didChangeConfigurationParams(reader({ "features.inlayHints": false }));
+    assert.equal(params.settings.cwm.features.inlayHints, false);
+    assert.deepEqual(Object.keys(params.settings.cwm), ["model", "prediction", "features"]);
+  });
+});
