@@ -175,7 +175,21 @@ class Recorder:
         self.max_frames = max_frames
         self.repr_limit = repr_limit
         self.count = 0
+        self.capped = False
         self.raising: set[int] = set()  # ids of frames whose last event was "exception"
+
+    def stop_recording(self, frame: types.FrameType | None) -> None:
+        """The frame cap is reached: record nothing more, but let the call run on.
+
+        A long but finite call still ends (reason "frame cap"); one that never
+        ends meets the parent's timeout (reason "timeout").
+        """
+        self.capped = True
+        sys.settrace(None)
+        while frame is not None:
+            frame.f_trace = None
+            frame = frame.f_back
+        self.channel.send({"capped": self.max_frames})
 
     def global_trace(self, frame: types.FrameType, event: str, arg: Any) -> Any:
         if event != "call" or frame.f_code.co_filename != self.filename:
@@ -200,9 +214,11 @@ class Recorder:
     def record(
         self, frame: types.FrameType, event: str, value: Any, with_value: bool = True
     ) -> None:
+        if self.capped:
+            return
         if self.count >= self.max_frames:
-            sys.settrace(None)
-            finish(self.channel, "frame cap", f"stopped after {self.max_frames} frames")
+            self.stop_recording(frame)
+            return
         self.count += 1
         message: dict[str, Any] = {"event": event, "line": frame.f_lineno or 0}
         if event in ("call", "line"):
@@ -284,8 +300,16 @@ def main(argv: list[str]) -> None:
         finally:
             sys.settrace(None)
     except BaseException as error:
+        if recorder.capped:
+            finish(channel, "frame cap", cap_message(recorder.max_frames, "raised " + describe_exception(error)))
         finish(channel, "raised", describe_exception(error))
+    if recorder.capped:
+        finish(channel, "frame cap", cap_message(recorder.max_frames, "returned"))
     finish(channel, "returned")
+
+
+def cap_message(max_frames: int, outcome: str) -> str:
+    return f"stopped recording after {max_frames} frames; the call then {outcome}"
 
 
 if __name__ == "__main__":

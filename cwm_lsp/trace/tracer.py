@@ -324,6 +324,8 @@ def trace_call(
     elif outcome.timed_out:
         trace.reason = EndReason.TIMEOUT
         trace.error = f"no result after {timeout:g} s; the process was stopped"
+        if any("capped" in message for message in outcome.messages):
+            trace.error += f" (recording stopped at the frame cap of {max_frames} frames)"
     else:
         trace.reason = EndReason.CRASH
         trace.error = _describe_exit(outcome.returncode)

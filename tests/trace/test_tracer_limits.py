@@ -88,14 +88,16 @@ def test_a_repr_that_raises_is_shown_as_a_failed_repr(trace_source):
     assert trace.frames[-2].locals == {"t": "<repr failed: RuntimeError: no looking>"}
 
 
-def test_frame_cap_stops_the_trace_after_exactly_that_many_frames(trace_source):
+def test_frame_cap_stops_recording_after_exactly_that_many_frames(trace_source):
     trace = trace_source(
-        "def spin():\n    n = 0\n    while True:\n        n += 1\n", "spin", max_frames=50
+        "def count():\n    n = 0\n    for _ in range(1000):\n        n += 1\n    return n\n",
+        "count",
+        max_frames=50,
     )
 
     assert trace.reason is EndReason.FRAME_CAP
     assert len(trace.frames) == 50
-    assert "50 frames" in trace.error
+    assert trace.error == "stopped recording after 50 frames; the call then returned"
 
 
 def test_a_call_that_returns_on_the_last_allowed_frame_counts_as_returned(trace_source):
@@ -108,12 +110,13 @@ def test_a_call_that_returns_on_the_last_allowed_frame_counts_as_returned(trace_
     assert (short.reason, len(short.frames)) == (EndReason.FRAME_CAP, 2)
 
 
-def test_busy_while_true_loop_hits_the_default_frame_cap_quickly(trace_source):
+def test_busy_while_true_loop_is_recorded_up_to_the_cap_then_stopped_at_the_timeout(trace_source):
     started = time.monotonic()
-    trace = trace_source("def spin():\n    while True:\n        pass\n", "spin")
+    trace = trace_source("def spin():\n    while True:\n        pass\n", "spin", timeout=2.0)
 
-    assert trace.reason is EndReason.FRAME_CAP
+    assert trace.reason is EndReason.TIMEOUT
     assert len(trace.frames) == 10_000
+    assert "frame cap of 10000" in trace.error
     assert time.monotonic() - started < 8.0
 
 
