@@ -1,0 +1,125 @@
+"""The loaded model: sessions, whole imagined traces and hole fills."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from cwm_lsp.model.api import HoleFill, Imagined, ModelInfo, ShouldStop
+from cwm_lsp.model.engine import Engine
+from cwm_lsp.model.formats import Cancelled, FrameFormat
+from cwm_lsp.model.generic_format import GenericFormat
+from cwm_lsp.model.holes import fill_hole
+from cwm_lsp.model.native_format import NativeFormat
+from cwm_lsp.model.session import ImaginedSession
+from cwm_lsp.trace import EndReason, Trace
+
+log = logging.getLogger(__name__)
+
+
+class SourceError(ValueError):
+    """The source or the function cannot be traced (does not parse, no such function)."""
+
+
+class LlamaWorldModel:
+    """A WorldModel on one llama.cpp context (use it from one thread only)."""
+
+    def __init__(self, engine: Engine, info: ModelInfo, *, constrained: bool = True) -> None:
+        self.engine = engine
+        self.info = info
+        #: generic format only: constrain decoding to well-formed frames
+        self.constrained = constrained
+        self._seed = 0
+
+    def _format(self, source: str, function: str) -> FrameFormat:
+        try:
+            if self.info.format == "cwm":
+                return NativeFormat(self.engine, source, function)
+            return GenericFormat(self.engine, source, function, constrained=self.constrained)
+        except SyntaxError as exc:
+            raise SourceError(f"the file does not parse: line {exc.lineno}: {exc.msg}") from None
+        except LookupError as exc:
+            raise SourceError(str(exc)) from None
+
+    def session(
+        self,
+        source: str,
+        function: str,
+        *,
+        args: str | None = None,
+        filename: str = "<source>",
+        temperature: float = 0.0,
+        max_frames: int = 200,
+    ) -> ImaginedSession:
+        """A stepping session; raises SourceError when the source cannot be traced."""
+        self._seed += 1
+        return ImaginedSession(
+            self.engine,
+            self._format(source, function),
+            args=args,
+            temperature=temperature,
+            max_frames=max_frames,
+            seed=self._seed,
+        )
+
+    def imagine(
+        self,
+        source: str,
+        function: str,
+        args: str | None = None,
+        *,
+        filename: str = "<source>",
+        temperature: float = 0.0,
+        max_frames: int = 200,
+        should_stop: ShouldStop | None = None,
+    ) -> Imagined:
+        """The whole imagined trace; never raises for a bad source or model output."""
+        started = time.perf_counter()
+        try:
+            session = self.session(
+                source,
+                function,
+                args=args,
+                filename=filename,
+                temperature=temperature,
+                max_frames=max_frames,
+            )
+        except SourceError as exc:
+            trace = Trace(
+                reason=EndReason.ERROR, function=function, args=args or "", error=str(exc)
+            )
+            return Imagined(trace=trace, seconds=time.perf_counter() - started)
+        session.should_stop = should_stop
+        cancelled = False
+        try:
+            session.reset()
+            trace = session.run(max_frames)
+        except Cancelled:
+            cancelled = True
+            trace = session.trace
+            trace.reason = EndReason.ERROR
+            trace.error = "cancelled"
+        finally:
+            session.close()
+        return Imagined(
+            trace=trace,
+            invented_args=session.invented_args,
+            tokens_generated=session.tokens_generated,
+            tokens_evaluated=session.tokens_evaluated,
+            seconds=time.perf_counter() - started,
+            cancelled=cancelled,
+        )
+
+    def fill_hole(
+        self,
+        source: str,
+        start: int,
+        end: int,
+        *,
+        n: int = 3,
+        should_stop: ShouldStop | None = None,
+    ) -> list[HoleFill]:
+        return fill_hole(self.engine, source, start, end, n=n, should_stop=should_stop)
+
+    def close(self) -> None:
+        self.engine.close()
