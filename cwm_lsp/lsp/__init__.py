@@ -1,0 +1,5 @@
+"""The language server: one module per feature, wired in :mod:`cwm_lsp.lsp.server`."""
+
+from cwm_lsp.lsp.server import CwmLanguageServer, create_server
+
+__all__ = ["CwmLanguageServer", "create_server"]

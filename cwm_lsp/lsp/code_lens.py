@@ -1,0 +1,117 @@
+"""Code lens above each def: the inputs used and where they came from, and the
+commands simulate again / simulate with other inputs / run for real and compare."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from cwm_lsp.lsp.documents import FunctionPlan, OpenDocument, predictable
+from cwm_lsp.lsp.guard import guarded
+from cwm_lsp.lsp.server import CwmLanguageServer
+from cwm_lsp.predict.service import Prediction
+from cwm_lsp.trace import EndReason, cut_repr
+
+#: lenses for at most this many functions per document
+LENS_LIMIT = 500
+
+
+def call_text(name: str, args: str | None) -> str:
+    """``f(3)`` from a call expression or an argument list."""
+    if args is None:
+        return f"{name}(…)"
+    stripped = args.strip()
+    if stripped.endswith(")") and "(" in stripped and not stripped.startswith("("):
+        return stripped
+    if stripped.startswith("(") and stripped.endswith(")"):
+        stripped = stripped[1:-1].rstrip(",")
+    return f"{name}({stripped})"
+
+
+def origin_text(plan: FunctionPlan) -> str:
+    origin = plan.inputs.origin
+    line = plan.inputs.line
+    if origin == "invented":
+        return "invented by the model"
+    if origin == "comment":
+        return f"from # cwm: comment line {line}" if line else "from # cwm: comment"
+    if line:
+        return f"from {origin} line {line}"
+    return str(origin)
+
+
+def outcome_text(prediction: Prediction | None, in_flight: bool) -> str:
+    if prediction is None:
+        return "simulating…" if in_flight else "not simulated yet"
+    if prediction.imagined is None:
+        return f"model failed: {cut_repr(prediction.error, 60)}"
+    trace = prediction.imagined.trace
+    if trace.reason is EndReason.RETURNED:
+        return f"⇒ {cut_repr(trace.return_value or 'None', 40)}"
+    if trace.reason is EndReason.RAISED:
+        exc = trace.exception
+        return f"⚠ {cut_repr((exc.value if exc else None) or trace.error, 40)}"
+    if trace.reason is EndReason.FRAME_CAP:
+        return "may not terminate"
+    return f"no prediction ({trace.reason.value})"
+
+
+def lens_title(ls: CwmLanguageServer, plan: FunctionPlan) -> str:
+    prediction = ls.service.prediction(plan.key)
+    args = plan.key.args
+    if args is None and prediction is not None and prediction.imagined is not None:
+        args = prediction.imagined.trace.args or None
+    call = cut_repr(call_text(plan.func.name, args), 60)
+    if not predictable(plan.func):
+        return f"cwm: {plan.func.name} has a ?? hole: fill it to simulate"
+    outcome = outcome_text(prediction, ls.service.in_flight(plan.key))
+    return f"cwm: {call} · {origin_text(plan)} · {outcome}"
+
+
+def lenses_for(ls: CwmLanguageServer, doc: OpenDocument) -> list[types.CodeLens]:
+    lenses: list[types.CodeLens] = []
+    for func in doc.functions()[:LENS_LIMIT]:
+        plan = doc.plan(func)
+        line = func.def_line - 1
+        where = types.Range(
+            start=types.Position(line=line, character=0), end=types.Position(line=line, character=0)
+        )
+        args = [doc.uri, func.qualname]
+        lenses.append(
+            types.CodeLens(
+                range=where,
+                command=types.Command(
+                    title=lens_title(ls, plan), command="cwm.simulateAgain", arguments=args
+                ),
+            )
+        )
+        lenses.append(
+            types.CodeLens(
+                range=where,
+                command=types.Command(
+                    title="simulate with other inputs",
+                    command="cwm.simulateWithInputs",
+                    arguments=args,
+                ),
+            )
+        )
+        lenses.append(
+            types.CodeLens(
+                range=where,
+                command=types.Command(
+                    title="run for real and compare", command="cwm.runAndCompare", arguments=args
+                ),
+            )
+        )
+    return lenses
+
+
+def register(server: CwmLanguageServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+    @guarded(list)
+    def code_lens(ls: CwmLanguageServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+        if not ls.settings.features.code_lens:
+            return []
+        doc = ls.document(params.text_document.uri)
+        if doc is None:
+            return []
+        return lenses_for(ls, doc)

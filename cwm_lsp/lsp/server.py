@@ -1,0 +1,280 @@
+"""The cwm language server: state shared by the feature modules, and their wiring.
+
+Request handlers answer from the cache at once and never wait for the model;
+predictions run on the model worker, and when results arrive the server asks
+the client to refresh hints and lenses and publishes diagnostics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from pygls.lsp.server import LanguageServer
+
+from cwm_lsp import __version__
+from cwm_lsp.lsp.documents import FunctionPlan, OpenDocument, PlanOptions, predictable
+from cwm_lsp.lsp.settings import Settings, parse_settings
+from cwm_lsp.lsp.status import StatusReporter
+from cwm_lsp.predict.keys import FillKey, PredictionKey
+from cwm_lsp.predict.loading import load_world_model, model_identity
+from cwm_lsp.predict.queue import Priority
+from cwm_lsp.predict.service import Prediction, PredictionService
+from cwm_lsp.predict.status import ModelStatus
+from cwm_lsp.predict.worker import Loader, ModelWorker
+from cwm_lsp.source import FunctionInfo
+from cwm_lsp.trace import Trace
+
+log = logging.getLogger(__name__)
+
+#: functions of one document predicted in the background; the rest when visible
+BACKGROUND_LIMIT = 300
+#: results arriving within this many seconds share one refresh
+REFRESH_DELAY = 0.05
+
+
+#: files with more lines than this are analysed on a thread
+SYNC_ANALYSIS_LINES = 3000
+
+
+def _analyse(doc: OpenDocument) -> None:
+    """Parse and plan on the analysis thread (the document is not shared yet)."""
+    functions = [f for f in doc.functions() if predictable(f)]
+    for func in functions[:BACKGROUND_LIMIT]:
+        doc.plan(func)
+    if "??" in doc.text:
+        doc.holes()
+
+
+class CwmLanguageServer(LanguageServer):
+    def __init__(self, loader: Loader = load_world_model) -> None:
+        super().__init__("cwm-lsp", __version__)
+        self.settings = Settings()
+        self.trusted = True
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.reporter = StatusReporter(self)
+        self.worker = ModelWorker(loader, on_status=self._status_from_worker)
+        self.service = PredictionService(self.worker, on_result=self._result_from_worker)
+        self.documents: dict[str, OpenDocument] = {}
+        #: uri -> qualname -> args text given with cwm.simulateWithInputs
+        self.inputs: dict[str, dict[str, str]] = {}
+        #: uri -> qualname -> resample counter (cwm.simulateAgain)
+        self.samples: dict[str, dict[str, int]] = {}
+        #: (uri, qualname) -> (the prediction key it was compared for, the real trace)
+        self.real: dict[tuple[str, str], tuple[PredictionKey, Trace]] = {}
+        self.dap_endpoint: Any = None
+        self._analysis = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cwm-analysis")
+        self._dirty = False
+        self._refresh_handle: asyncio.TimerHandle | None = None
+        self._started = False
+        self._identity: tuple[object, str] | None = None
+        self._last_state = "loading"
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start_model(self) -> None:
+        if self.loop is None:
+            self.loop = asyncio.get_running_loop()
+        if not self._started:
+            self._started = True
+            self.worker.start(self.settings.model_config())
+
+    def apply_settings(self, settings: Settings) -> None:
+        old, self.settings = self.settings, settings
+        if not self._started:
+            return
+        if old.model_config() != settings.model_config():
+            log.info("model settings changed: reloading")
+            self.worker.load(settings.model_config())
+        if old != settings:
+            self.reschedule_all()
+            self.request_refresh()
+
+    def update_settings_from(self, data: Any) -> None:
+        self.apply_settings(parse_settings(data, self.settings))
+
+    def shutdown_worker(self) -> None:
+        self._analysis.shutdown(wait=False, cancel_futures=True)
+        self.worker.stop()
+        if self.dap_endpoint is not None:
+            self.dap_endpoint.close()
+
+    # -- documents --------------------------------------------------------------------------
+
+    def model_identity(self) -> str:
+        """The identity of the configured model (cached per model config)."""
+        config = self.settings.model_config()
+        if self._identity is None or self._identity[0] != config:
+            self._identity = (config, model_identity(config))
+        return self._identity[1]
+
+    def options_for(self, uri: str) -> PlanOptions:
+        p = self.settings.prediction
+        return PlanOptions(
+            model=self.model_identity(),
+            temperature=p.temperature,
+            max_frames=p.max_frames,
+            inputs=tuple(sorted(self.inputs.get(uri, {}).items())),
+            samples=tuple(sorted(self.samples.get(uri, {}).items())),
+        )
+
+    def open_document(
+        self, uri: str, version: int, text: str, active: Iterable[str] = ()
+    ) -> OpenDocument:
+        """A new version of a document: analyse it, say what it wants, publish diagnostics.
+
+        Big files are analysed on a thread, so the server keeps answering
+        (requests get empty answers until the analysis is done, then a refresh).
+        """
+        doc = OpenDocument(uri=uri, version=version, text=text)
+        doc.set_options(self.options_for(uri))
+        self.documents[uri] = doc
+        active_names = set(active)
+        if text.count("\n") <= SYNC_ANALYSIS_LINES:
+            self._analysed(doc, active_names)
+            return doc
+        doc.ready = False
+        loop = self.loop or asyncio.get_running_loop()
+        future = self._analysis.submit(_analyse, doc)
+        future.add_done_callback(
+            lambda f: loop.call_soon_threadsafe(self._analysis_finished, doc, active_names, f)
+        )
+        return doc
+
+    def _analysis_finished(self, doc: OpenDocument, active: set[str], future: Future[None]) -> None:
+        exc = future.exception()
+        if exc is not None:
+            log.warning("analysing %s failed: %r", doc.uri, exc)
+            doc.mark_unanalysable()
+        doc.ready = True
+        if self.documents.get(doc.uri) is doc:
+            self._analysed(doc, active)
+            self.request_refresh()
+
+    def _analysed(self, doc: OpenDocument, active: set[str]) -> None:
+        from cwm_lsp.lsp.diagnostics import publish
+
+        self.schedule(doc, [f for f in doc.functions() if f.qualname in active])
+        publish(self, doc)
+
+    def document(self, uri: str) -> OpenDocument | None:
+        """The current version of an open document, once analysed."""
+        doc = self.documents.get(uri)
+        if doc is None or not doc.ready:
+            return None
+        doc.set_options(self.options_for(uri))
+        return doc
+
+    def close_document(self, uri: str) -> None:
+        self.documents.pop(uri, None)
+        self.service.drop_owner(uri)
+
+    def plan(self, doc: OpenDocument, func: FunctionInfo) -> FunctionPlan:
+        return doc.plan(func)
+
+    def prediction_for(
+        self, doc: OpenDocument, func: FunctionInfo
+    ) -> tuple[FunctionPlan, Prediction | None]:
+        plan = doc.plan(func)
+        return plan, self.service.prediction(plan.key)
+
+    def real_for(self, doc: OpenDocument, plan: FunctionPlan) -> Trace | None:
+        entry = self.real.get((doc.uri, plan.func.qualname))
+        if entry is None or entry[0] != plan.key:
+            return None
+        return entry[1]
+
+    def schedule(self, doc: OpenDocument, active: Iterable[FunctionInfo] = ()) -> None:
+        """Say which predictions this document wants; queue the missing ones."""
+        functions = [f for f in doc.functions() if predictable(f)]
+        active_names = {f.qualname for f in active}
+        ordered = [f for f in functions if f.qualname in active_names]
+        ordered += [f for f in functions if f.qualname not in active_names][:BACKGROUND_LIMIT]
+        plans = [(doc.plan(f), f.qualname in active_names) for f in ordered]
+        wanted: set[PredictionKey | FillKey] = {plan.key for plan, _ in plans}
+        if self.settings.features.code_actions and "??" in doc.text:
+            model = self.model_identity()
+            wanted.update(doc.fill_key(hole, model) for hole in doc.holes())
+        self.service.set_wanted(doc.uri, wanted)
+        if not self.worker_accepts_jobs():
+            return
+        for plan, is_active in plans:
+            self.service.ensure(plan.key, Priority.ACTIVE if is_active else Priority.BACKGROUND)
+
+    def worker_accepts_jobs(self) -> bool:
+        return self.worker.status.state != "error"
+
+    def reschedule_all(self) -> None:
+        for uri in list(self.documents):
+            doc = self.document(uri)
+            if doc is not None:
+                self.schedule(doc)
+
+    # -- results and refreshes --------------------------------------------------------------
+
+    def _result_from_worker(self, key: PredictionKey | FillKey) -> None:
+        loop = self.loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.request_refresh)
+
+    def _status_from_worker(self, status: ModelStatus) -> None:
+        loop = self.loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._status_changed, status)
+
+    def _status_changed(self, status: ModelStatus) -> None:
+        previous, self._last_state = self._last_state, status.state
+        self.reporter.update(status)
+        if status.state == "ready" and previous in ("loading", "error"):
+            # a (re)load finished: predictions that failed for want of a model go again
+            self.reschedule_all()
+            self.request_refresh()
+
+    def request_refresh(self) -> None:
+        """Coalesce refreshes: hints, lenses and diagnostics once per burst of results."""
+        self._dirty = True
+        if self._refresh_handle is None and self.loop is not None:
+            self._refresh_handle = self.loop.call_later(REFRESH_DELAY, self._refresh)
+
+    def _refresh(self) -> None:
+        self._refresh_handle = None
+        if not self._dirty:
+            return
+        self._dirty = False
+        try:
+            from cwm_lsp.lsp.diagnostics import publish
+
+            for uri in list(self.documents):
+                doc = self.document(uri)
+                if doc is not None:
+                    publish(self, doc)
+            caps = self.client_capabilities.workspace
+            if caps and caps.inlay_hint and caps.inlay_hint.refresh_support:
+                self.workspace_inlay_hint_refresh(None)
+            if caps and caps.code_lens and caps.code_lens.refresh_support:
+                self.workspace_code_lens_refresh(None)
+        except Exception:
+            log.exception("refresh failed")
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        log.error("server error (%s): %s", getattr(source, "__name__", source), error)
+
+
+def create_server(loader: Loader = load_world_model) -> CwmLanguageServer:
+    from cwm_lsp.lsp import (
+        code_actions,
+        code_lens,
+        commands,
+        diagnostics,
+        hover,
+        inlay_hints,
+        lifecycle,
+    )
+
+    server = CwmLanguageServer(loader)
+    for module in (lifecycle, inlay_hints, hover, code_lens, diagnostics, code_actions, commands):
+        module.register(server)
+    return server

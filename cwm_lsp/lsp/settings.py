@@ -1,0 +1,124 @@
+"""Typed server settings (section ``cwm``), from initializationOptions and
+``workspace/didChangeConfiguration`` (see docs/CONTRACTS.md)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cwm_lsp.model.api import ModelConfig
+
+log = logging.getLogger(__name__)
+
+MAX_FRAMES_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    path: str = ""
+    gpu_layers: int = -1
+    context_size: int = 4096
+    threads: int = 0
+
+
+@dataclass(frozen=True)
+class PredictionSettings:
+    temperature: float = 0.0
+    max_frames: int = 200
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    inlay_hints: bool = True
+    hover: bool = True
+    code_lens: bool = True
+    diagnostics: bool = True
+    code_actions: bool = True
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: ModelSettings = field(default_factory=ModelSettings)
+    prediction: PredictionSettings = field(default_factory=PredictionSettings)
+    features: FeatureSettings = field(default_factory=FeatureSettings)
+
+    def model_config(self) -> ModelConfig:
+        return ModelConfig(
+            path=self.model.path or None,
+            n_ctx=self.model.context_size,
+            n_threads=self.model.threads,
+            n_gpu_layers=self.model.gpu_layers,
+        )
+
+
+def _section(data: Any, name: str) -> Mapping[str, Any]:
+    value = data.get(name) if isinstance(data, Mapping) else None
+    return value if isinstance(value, Mapping) else {}
+
+
+def _int(data: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if key in data:
+            log.warning("setting %s: expected a number, got %r", key, value)
+        return default
+    return max(low, min(high, int(value)))
+
+
+def _float(data: Mapping[str, Any], key: str, default: float, low: float, high: float) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if key in data:
+            log.warning("setting %s: expected a number, got %r", key, value)
+        return default
+    return max(low, min(high, float(value)))
+
+
+def _bool(data: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    return value if isinstance(value, bool) else default
+
+
+def unwrap(settings: Any) -> Mapping[str, Any] | None:
+    """Accept ``{"cwm": {...}}`` or the section itself; None when there is nothing."""
+    if not isinstance(settings, Mapping):
+        return None
+    inner = settings.get("cwm")
+    if isinstance(inner, Mapping):
+        return inner
+    if any(k in settings for k in ("model", "prediction", "features")):
+        return settings
+    return None
+
+
+def parse_settings(data: Any, base: Settings | None = None) -> Settings:
+    """Settings from a JSON object; unknown or ill-typed values keep ``base``'s."""
+    base = base or Settings()
+    section = unwrap(data) or {}
+    m, p, f = (
+        _section(section, "model"),
+        _section(section, "prediction"),
+        _section(section, "features"),
+    )
+    path = m.get("path", base.model.path)
+    return Settings(
+        model=ModelSettings(
+            path=path if isinstance(path, str) else base.model.path,
+            gpu_layers=_int(m, "gpuLayers", base.model.gpu_layers, -1, 10_000),
+            context_size=_int(m, "contextSize", base.model.context_size, 256, 1_048_576),
+            threads=_int(m, "threads", base.model.threads, 0, 1024),
+        ),
+        prediction=PredictionSettings(
+            temperature=_float(p, "temperature", base.prediction.temperature, 0.0, 2.0),
+            max_frames=_int(p, "maxFrames", base.prediction.max_frames, 1, MAX_FRAMES_LIMIT),
+        ),
+        features=FeatureSettings(
+            inlay_hints=_bool(f, "inlayHints", base.features.inlay_hints),
+            hover=_bool(f, "hover", base.features.hover),
+            code_lens=_bool(f, "codeLens", base.features.code_lens),
+            diagnostics=_bool(f, "diagnostics", base.features.diagnostics),
+            code_actions=_bool(f, "codeActions", base.features.code_actions),
+        ),
+    )

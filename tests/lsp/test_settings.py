@@ -1,0 +1,55 @@
+"""Settings from initializationOptions and didChangeConfiguration (docs/CONTRACTS.md)."""
+
+from __future__ import annotations
+
+from cwm_lsp.lsp.settings import Settings, parse_settings, unwrap
+from cwm_lsp.model.api import ModelConfig
+
+
+def test_defaults_match_the_contract() -> None:
+    s = Settings()
+    assert (s.model.path, s.model.gpu_layers, s.model.context_size, s.model.threads) == (
+        "",
+        -1,
+        4096,
+        0,
+    )
+    assert (s.prediction.temperature, s.prediction.max_frames) == (0.0, 200)
+    assert s.features.inlay_hints and s.features.code_actions
+
+
+def test_the_cwm_section_is_accepted_wrapped_or_bare() -> None:
+    wrapped = parse_settings({"cwm": {"prediction": {"maxFrames": 30}}})
+    bare = parse_settings({"prediction": {"maxFrames": 30}})
+    assert wrapped == bare and wrapped.prediction.max_frames == 30
+    assert unwrap(None) is None and unwrap({"python": {}}) is None
+
+
+def test_model_settings_become_the_model_config() -> None:
+    s = parse_settings(
+        {"model": {"path": "/m.gguf", "gpuLayers": 0, "contextSize": 2048, "threads": 2}}
+    )
+    assert s.model_config() == ModelConfig(path="/m.gguf", n_ctx=2048, n_threads=2, n_gpu_layers=0)
+    assert parse_settings({}).model_config().path is None  # "" = CWM_LSP_MODEL, else the default
+
+
+def test_ill_typed_values_keep_the_previous_ones() -> None:
+    base = parse_settings({"prediction": {"maxFrames": 50}, "features": {"hover": False}})
+    s = parse_settings(
+        {"prediction": {"maxFrames": "lots", "temperature": True}, "features": {"hover": "no"}},
+        base,
+    )
+    assert (
+        s.prediction.max_frames == 50 and s.prediction.temperature == 0.0 and not s.features.hover
+    )
+
+
+def test_numbers_are_clamped_to_sane_ranges() -> None:
+    s = parse_settings(
+        {"prediction": {"maxFrames": -5, "temperature": 9}, "model": {"contextSize": 1}}
+    )
+    assert (
+        s.prediction.max_frames == 1
+        and s.prediction.temperature == 2.0
+        and s.model.context_size == 256
+    )
