@@ -148,7 +148,11 @@ class GenericFormat(FrameFormat):
         if last.event == "line" and last.line in self.index.calls_by_line:
             return ["call", "exception"]  # the line calls a function of the file
         if last.event == "exception":
-            return ["line", "return", "exception"]
+            # As sys.settrace reports it: the frame handles the exception (a
+            # line of the handler runs next) or lets it propagate (returns).
+            return ["line", "return"]
+        if last.event == "return" and len(frames) > 1 and frames[-2].event == "exception":
+            return ["exception"]  # the propagating exception arrives in the caller
         return ["line", "call", "return", "exception"]
 
     def _base(self, frames: Sequence[Frame]) -> dict[str, str]:
