@@ -80,19 +80,25 @@ class TestEncoding:
         assert prompt.endswith(FRAME_SEP)
 
     def test_marking_keeps_crlf_line_endings(self) -> None:
-        assert mark_entry("def f():\r\n    pass\r\n", "f") == f"def f():{START_MARKER}\r\n    pass\r\n"
+        assert (
+            mark_entry("def f():\r\n    pass\r\n", "f") == f"def f():{START_MARKER}\r\n    pass\r\n"
+        )
 
     def test_unchanged_values_are_dots_within_a_scope(self) -> None:
         text = encode_frames(caller_trace().frames)
         frames = text.split(FRAME_SEP)
         assert frames[1] == TOKENS["line_sep"] + '{"a": ".."}' + ACTION_SEP + "    b = g(a)"
-        assert frames[4] == TOKENS["line_sep"] + '{"x": "..", "y": "2"}' + ACTION_SEP + "    return y"
+        assert (
+            frames[4] == TOKENS["line_sep"] + '{"x": "..", "y": "2"}' + ACTION_SEP + "    return y"
+        )
 
     def test_values_are_written_in_full_after_a_call_or_a_return(self) -> None:
         frames = encode_frames(caller_trace().frames).split(FRAME_SEP)
         assert frames[2] == TOKENS["call_sep"] + '{"x": "1"}' + ACTION_SEP + "def g(x):"
         # first frame back in the caller after g returned
-        assert frames[6] == TOKENS["line_sep"] + '{"a": "1", "b": "2"}' + ACTION_SEP + "    c = g(b)"
+        assert (
+            frames[6] == TOKENS["line_sep"] + '{"a": "1", "b": "2"}' + ACTION_SEP + "    c = g(b)"
+        )
 
     def test_return_value_is_a_json_string_after_arg_sep(self) -> None:
         frames = encode_frames(caller_trace().frames).split(FRAME_SEP)
@@ -129,22 +135,46 @@ class TestDecoding:
 
     def test_a_predicted_line_maps_to_the_next_successor_not_the_first_match(self) -> None:
         mapper = LineMapper(TWO_RETURNS)
-        after_second_if = [frame("call", 1, "def f(n):", n="5"), frame("line", 4, "    if n > 4:", n="5")]
-        after_first_if = [frame("call", 1, "def f(n):", n="1"), frame("line", 2, "    if n < 2:", n="1")]
+        after_second_if = [
+            frame("call", 1, "def f(n):", n="5"),
+            frame("line", 4, "    if n > 4:", n="5"),
+        ]
+        after_first_if = [
+            frame("call", 1, "def f(n):", n="1"),
+            frame("line", 2, "    if n < 2:", n="1"),
+        ]
         assert mapper.place("line", "        return n", after_second_if) == 5
         assert mapper.place("line", "        return n", after_first_if) == 3
-        assert mapper.place("return", "        return n", [*after_second_if, frame("line", 5, "        return n", n="5")]) == 5
+        assert (
+            mapper.place(
+                "return",
+                "        return n",
+                [*after_second_if, frame("line", 5, "        return n", n="5")],
+            )
+            == 5
+        )
 
     def test_a_loop_header_maps_back_to_the_top_of_the_loop(self) -> None:
         source = "def f(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t\n"
         mapper = LineMapper(source)
-        so_far = [frame("call", 1, "def f(xs):", xs="[1]"), frame("line", 4, "        t += x", xs="[1]", t="0", x="1")]
+        so_far = [
+            frame("call", 1, "def f(xs):", xs="[1]"),
+            frame("line", 4, "        t += x", xs="[1]", t="0", x="1"),
+        ]
         assert mapper.place("line", "    for x in xs:", so_far) == 3
 
     def test_the_start_marker_is_removed_with_removesuffix(self) -> None:
         # A def line that itself ends in characters of the marker keeps them.
         source = "def f(T):\n    return T\n"
-        text = encode_prompt(source, "f") + TOKENS["call_sep"] + '{"T": "1"}' + ACTION_SEP + "def f(T):" + START_MARKER + FRAME_SEP
+        text = (
+            encode_prompt(source, "f")
+            + TOKENS["call_sep"]
+            + '{"T": "1"}'
+            + ACTION_SEP
+            + "def f(T):"
+            + START_MARKER
+            + FRAME_SEP
+        )
         result = decode(text, source)
         assert result.frames[0].source == "def f(T):"
         assert result.frames[0].line == 1
@@ -166,13 +196,31 @@ class TestDecoding:
     )
     def test_a_malformed_frame_is_counted_and_skipped_never_raised(self, bad: str) -> None:
         good = TOKENS["call_sep"] + '{"n": "1"}' + ACTION_SEP + "def f(n):" + FRAME_SEP
-        result = decode(good + bad + FRAME_SEP + TOKENS["line_sep"] + '{"n": ".."}' + ACTION_SEP + "    if n < 2:" + FRAME_SEP, TWO_RETURNS)
+        result = decode(
+            good
+            + bad
+            + FRAME_SEP
+            + TOKENS["line_sep"]
+            + '{"n": ".."}'
+            + ACTION_SEP
+            + "    if n < 2:"
+            + FRAME_SEP,
+            TWO_RETURNS,
+        )
         assert result.errors == 1
         assert len(result.messages) == 1
         assert [f.line for f in result.frames] == [1, 2]
 
     def test_text_after_end_of_text_is_ignored(self) -> None:
-        text = TOKENS["call_sep"] + '{"n": "1"}' + ACTION_SEP + "def f(n):" + FRAME_SEP + END_OF_TEXT + "junk junk"
+        text = (
+            TOKENS["call_sep"]
+            + '{"n": "1"}'
+            + ACTION_SEP
+            + "def f(n):"
+            + FRAME_SEP
+            + END_OF_TEXT
+            + "junk junk"
+        )
         result = decode(text, TWO_RETURNS)
         assert result.ended and result.errors == 0 and len(result.frames) == 1
 
@@ -211,7 +259,15 @@ def main(a, b):
     return pair
 """
 HELPER_LINES = [(2, "    r = p + q"), (3, "    s = [r] * 2"), (4, "    return s")]
-MAIN_LINES = [(7, "    total = 0"), (8, "    for item in a:"), (9, "        total += item"), (10, "    pair = helper(total, b)"), (11, "    if pair:"), (12, "        raise ValueError(pair)"), (13, "    return pair")]
+MAIN_LINES = [
+    (7, "    total = 0"),
+    (8, "    for item in a:"),
+    (9, "        total += item"),
+    (10, "    pair = helper(total, b)"),
+    (11, "    if pair:"),
+    (12, "        raise ValueError(pair)"),
+    (13, "    return pair"),
+]
 
 names = st.sampled_from(["a", "b", "total", "item", "pair", "x_1", "ñ"])
 reprs = st.text(min_size=0, max_size=12).filter(lambda v: v != "..")
@@ -224,7 +280,9 @@ def traces(draw: st.DrawFn) -> Trace:
     for _ in range(draw(st.integers(0, 8))):
         if draw(st.booleans()) and draw(st.booleans()):
             frames.append(Frame("call", 1, "def helper(p, q):", draw(states)))
-            for number, text in draw(st.lists(st.sampled_from(HELPER_LINES), max_size=3, unique=True).map(sorted)):
+            for number, text in draw(
+                st.lists(st.sampled_from(HELPER_LINES), max_size=3, unique=True).map(sorted)
+            ):
                 frames.append(Frame("line", number, text, draw(states)))
             number, text = HELPER_LINES[-1]
             frames.append(Frame("return", number, text, value=draw(reprs)))
@@ -258,7 +316,23 @@ def test_decoding_arbitrary_text_never_raises(text: str) -> None:
     assert all(f.line >= 1 for f in result.frames)
 
 
-@given(st.lists(st.sampled_from([*TOKENS.values(), "{", "}", '"', "..", json.dumps({"a": ".."}), "    total = 0", "def main(a, b):"]), max_size=30))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                *TOKENS.values(),
+                "{",
+                "}",
+                '"',
+                "..",
+                json.dumps({"a": ".."}),
+                "    total = 0",
+                "def main(a, b):",
+            ]
+        ),
+        max_size=30,
+    )
+)
 @settings(max_examples=300, deadline=None)
 def test_decoding_shuffled_format_pieces_never_raises(pieces: list[str]) -> None:
     decode("".join(pieces), PROGRAM)
@@ -270,7 +344,9 @@ def test_a_return_after_an_exception_propagates_without_a_value() -> None:
         frames=[
             frame("call", 1, "def f(n):", n="0"),
             frame("line", 2, "    return 1 / n", n="0"),
-            frame("exception", 2, "    return 1 / n", value="ZeroDivisionError('division by zero')"),
+            frame(
+                "exception", 2, "    return 1 / n", value="ZeroDivisionError('division by zero')"
+            ),
             frame("return", 2, "    return 1 / n", value=None),
         ],
         reason=EndReason.RAISED,

@@ -8,7 +8,9 @@ from cwm_lsp.trace.codec import decode, encode
 from cwm_lsp.trace.tracer import trace_call
 
 
-def test_real_traces_of_the_dev_set_survive_encode_then_decode(cruxeval_rows: list[dict[str, Any]]) -> None:
+def test_real_traces_of_the_dev_set_survive_encode_then_decode(
+    cruxeval_rows: list[dict[str, Any]],
+) -> None:
     failures = []
     for row in cruxeval_rows[:60]:
         trace = trace_call(source=row["code"], function="f", args=row["input"], timeout=10)
