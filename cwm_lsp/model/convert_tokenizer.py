@@ -18,18 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from cwm_lsp.model.convert_checkpoint import ConversionError
+from cwm_lsp.trace.codec import TOKENS
 
 #: CWM's trace tokens (facebookresearch/cwm); a native CWM tokenizer holds all of them.
-TRACE_TOKENS = (
-    "<|frame_sep|>",
-    "<|action_sep|>",
-    "<|return_sep|>",
-    "<|call_sep|>",
-    "<|line_sep|>",
-    "<|exception_sep|>",
-    "<|arg_sep|>",
-    "<|trace_context_start|>",
-)
+TRACE_TOKENS = tuple(TOKENS.values())
 REQUIRED_TOKENS = ("<|begin_of_text|>", "<|end_of_text|>", *TRACE_TOKENS)
 
 #: Llama 3's pre-tokenizer split, the one llama.cpp implements as "llama-bpe".

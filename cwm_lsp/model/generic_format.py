@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from cwm_lsp.model.api import ShouldStop
 from cwm_lsp.model.binding import BindingError, bind
@@ -331,14 +332,7 @@ def _with_confidence(frame: Frame, parsed: ParsedFrame, text: str, record: Token
             confidence[VALUE_KEY] = record.confidence(*byte_span(text, value_start, len(text)))
     if not confidence:
         return frame
-    return Frame(
-        event=frame.event,
-        line=frame.line,
-        source=frame.source,
-        locals=frame.locals,
-        value=frame.value,
-        confidence=confidence,
-    )
+    return replace(frame, confidence=confidence)
 
 
 def _caller_line(frames: Sequence[Frame]) -> int:

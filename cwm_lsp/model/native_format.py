@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 from cwm_lsp.model.api import ModelLoadError, ShouldStop
 from cwm_lsp.model.binding import BindingError, bind
@@ -196,11 +197,4 @@ def _with_confidence(frame: Frame, text: str, record: TokenRecord) -> Frame:
             )
     if not confidence:
         return frame
-    return Frame(
-        event=frame.event,
-        line=frame.line,
-        source=frame.source,
-        locals=frame.locals,
-        value=frame.value,
-        confidence=confidence,
-    )
+    return replace(frame, confidence=confidence)
