@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -119,16 +118,6 @@ def test_a_missing_required_option_is_a_usage_error_with_exit_code_2(count_py):
     assert result.returncode == 2
     assert "--function" in result.stderr
 
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("cwm_lsp.model.cli_support") is not None,
-    reason="the model room provides imagined traces",
-)
-def test_imagined_trace_without_the_model_room_says_so(count_py):
-    result = cwm_lsp("trace", str(count_py), "--function", "count", "--args", "[1]")
-
-    assert result.returncode == 2
-    assert "imagined traces need the model room" in result.stderr
 
 
 def test_python_dash_m_runs_the_same_cli(count_py):
