@@ -26,13 +26,20 @@ def gpu_layers(requested: int) -> int:
 
 
 def thread_count(requested: int) -> int:
-    """0 means one thread per physical core (approximated as half the logical CPUs)."""
+    """0 means one thread per physical core (approximated as half the logical CPUs).
+
+    Never every CPU: llama.cpp's threads spin-wait between operations, and
+    when they hold every core the editor's own threads (and anything else)
+    preempt them, so single decodes stall for seconds.  Measured on 2 cores
+    (scripts/bench_model.py, 50 steps): with 2 threads 9 of 49 steps stalled
+    (88 of 140 s); with 1 thread none, and the whole run took 80 s.
+    """
     if requested > 0:
         return requested
     logical = (
         len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     )
-    return max(1, logical // 2) if logical > 2 else logical
+    return max(1, logical // 2)
 
 
 def load_model(
