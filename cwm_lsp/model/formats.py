@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cwm_lsp.model.api import ModelFormat, ShouldStop
+from cwm_lsp.model.binding import BindingError, bind
 from cwm_lsp.model.confidence import TokenRecord
 from cwm_lsp.model.decoder import Accept, Decoder
 from cwm_lsp.model.engine import Engine
@@ -78,6 +79,17 @@ class FrameFormat(ABC):
         """The tokens of ``frames[index]`` as if it had been forced (for edits)."""
 
     # ---------------------------------------------------------------- helpers
+
+    def bind_inputs(self, args: str, invented: bool) -> dict[str, str] | Entry:
+        """The entry call's locals for ``args``, or an Entry that says why they do not bind."""
+        try:
+            return bind(self.source, self.function, args)
+        except SyntaxError as exc:
+            return Entry(
+                None, args, False, f"the file does not parse: line {exc.lineno}: {exc.msg}"
+            )
+        except BindingError as exc:
+            return Entry(None, args, invented, f"inputs {args!r}: {exc}")
 
     def gen(
         self,

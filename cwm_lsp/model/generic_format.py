@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from cwm_lsp.model.api import ShouldStop
-from cwm_lsp.model.binding import BindingError, bind
 from cwm_lsp.model.confidence import TokenRecord, byte_span
 from cwm_lsp.model.constraints import (
     ArgsMachine,
@@ -109,14 +108,9 @@ class GenericFormat(FrameFormat):
             args = text.rstrip("\n")[:-1] if text.rstrip("\n").endswith(")") else text
         else:
             dec.push_text(f"{args})\n")
-        try:
-            state = bind(self.source, self.function, args)
-        except SyntaxError as exc:
-            return Entry(
-                None, args, False, f"the file does not parse: line {exc.lineno}: {exc.msg}"
-            )
-        except BindingError as exc:
-            return Entry(None, args, invented, f"inputs {args!r}: {exc}")
+        state = self.bind_inputs(args, invented)
+        if isinstance(state, Entry):
+            return state
         info = self.entry_info
         frame = Frame(
             event="call", line=info.call_line, source=self.source_of(info.call_line), locals=state

@@ -22,7 +22,6 @@ import re
 from dataclasses import replace
 
 from cwm_lsp.model.api import ModelLoadError, ShouldStop
-from cwm_lsp.model.binding import BindingError, bind
 from cwm_lsp.model.confidence import TokenRecord, byte_span
 from cwm_lsp.model.decoder import Decoder, NoValidToken
 from cwm_lsp.model.engine import Engine
@@ -100,14 +99,9 @@ class NativeFormat(FrameFormat):
                 return Entry(None, "", True, generated.error or "the model gave no call frame")
             frame = generated.frame
             return Entry(frame, ", ".join(frame.locals.values()), True)
-        try:
-            state = bind(self.source, self.function, args)
-        except SyntaxError as exc:
-            return Entry(
-                None, args, False, f"the file does not parse: line {exc.lineno}: {exc.msg}"
-            )
-        except BindingError as exc:
-            return Entry(None, args, False, f"inputs {args!r}: {exc}")
+        state = self.bind_inputs(args, False)
+        if isinstance(state, Entry):
+            return state
         line = self._entry_line()
         if line == 0:
             return Entry(None, args, False, f"no function {self.function!r} in the file")
