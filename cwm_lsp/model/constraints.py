@@ -3,15 +3,23 @@
 Each machine consumes the bytes of candidate tokens.  ``accepts(piece)``
 says whether the piece keeps the text valid and does not run past the end of
 the part the machine covers; ``advance(piece)`` commits it; ``done`` says the
-part is complete.  Values are free text on one line, with quotes and
-brackets tracked so that a ``,`` or ``}`` inside a string or a list does not
-end them.
+part is complete.  Values are Python reprs (:mod:`cwm_lsp.model.literal`) by default,
+or, with ``literal=False``, free text on one line with quotes and brackets
+tracked so that a ``,`` or ``}`` inside a string or a list does not end them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+
+from cwm_lsp.model.literal import (
+    LiteralState,
+    literal_closing,
+    literal_complete,
+    literal_feed,
+    literal_step,
+)
 
 _OPEN = {ord("("): ord(")"), ord("["): ord("]"), ord("{"): ord("}")}
 _CLOSE = set(_OPEN.values())
@@ -106,6 +114,7 @@ class _LocalsState:
     mode: str = "name0"  # name0, name, value0, value, sep, after, done
     buf: bytes = b""  # the name being written, then its value
     value: _ValueState = _ValueState()
+    lit: LiteralState = field(default_factory=LiteralState)
     used: frozenset[str] = frozenset()
     name: str = ""
 
@@ -118,7 +127,10 @@ class LocalsMachine(Machine):
         names: Iterable[str],
         max_value: int = 240,
         unchanged: dict[str, str] | None = None,
+        *,
+        literal: bool = True,
     ) -> None:
+        self.literal = literal
         self.names = [n.encode() for n in names]
         #: name -> value it has now: writing the same value again is not a change
         self.unchanged = {k: v.encode() for k, v in (unchanged or {}).items()}
@@ -143,12 +155,27 @@ class LocalsMachine(Machine):
                     name = state.buf.decode()
                     if state.buf not in self.names or name in state.used:
                         return None
-                    state = _LocalsState("value0", b"", _ValueState(), state.used | {name}, name)
+                    state = _LocalsState(
+                        "value0", b"", _ValueState(), LiteralState(), state.used | {name}, name
+                    )
                     continue
                 buf = state.buf + bytes([byte])
                 if not any(n.startswith(buf) for n in self.names):
                     return None
                 state = replace(state, mode="name", buf=buf)
+            elif mode in ("value0", "value") and self.literal:
+                lit = state.lit
+                if mode == "value0" and byte == ord(" "):
+                    return None
+                if byte in (ord(","), ord("}")) and not lit.stack and not lit.quote:
+                    if not literal_complete(lit) or self.unchanged.get(state.name) == state.buf:
+                        return None
+                    state = replace(state, mode="sep" if byte == ord(",") else "after")
+                    continue
+                stepped_lit = literal_step(lit, byte)
+                if stepped_lit is None:
+                    return None
+                state = replace(state, mode="value", lit=stepped_lit, buf=state.buf + bytes([byte]))
             elif mode in ("value0", "value"):
                 value = state.value
                 at_top = not value.stack and not value.quote
@@ -201,11 +228,13 @@ class LocalsMachine(Machine):
 
     @property
     def too_long(self) -> bool:
-        return self.state.mode == "value" and self.state.value.length >= self.max_value
+        length = self.state.lit.length if self.literal else self.state.value.length
+        return self.state.mode == "value" and length >= self.max_value
 
     def closing(self) -> str:
         """Text that ends a runaway value and the locals."""
-        return (_closing(self.state.value) + b"} ").decode("utf-8", errors="replace")
+        end = literal_closing(self.state.lit) if self.literal else _closing(self.state.value)
+        return (end + b"} ").decode("utf-8", errors="replace")
 
     @property
     def used(self) -> frozenset[str]:
@@ -243,28 +272,58 @@ class NumberMachine(Machine):
 
 
 class LineValueMachine(Machine):
-    """Free text up to the end of the line (non-empty), then ``\\n``."""
+    """A value up to the end of the line (non-empty), then ``\\n``.
 
-    def __init__(self, max_value: int = 240) -> None:
+    With ``literal`` (the default) the value is a Python repr; without it,
+    any text.
+    """
+
+    def __init__(self, max_value: int = 240, *, literal: bool = True) -> None:
         self.buf = b""
         self.done = False
         self.max_value = max_value
+        self.literal = literal
+        self.lit: LiteralState | None = LiteralState() if literal else None
+
+    def _feed(self, piece: bytes) -> LiteralState | bool | None:
+        """The literal state after ``piece`` (True without the grammar), None/False if refused."""
+        nl = piece.find(b"\n")
+        if nl != -1 and (nl != len(piece) - 1 or not (self.buf + piece[:nl])):
+            return None
+        body = piece[:nl] if nl != -1 else piece
+        if self.lit is not None and not self.buf and body.startswith(b" "):
+            return None
+        if self.lit is None:
+            return True
+        state = literal_feed(self.lit, body)
+        if state is None or (nl != -1 and not literal_complete(state)):
+            return None
+        return state
 
     def accepts(self, piece: bytes) -> bool:
         if not piece or self.done:
             return False
-        nl = piece.find(b"\n")
-        if nl == -1:
-            return True
-        return nl == len(piece) - 1 and bool(self.buf + piece[:nl])
+        return self._feed(piece) is not None
 
     def advance(self, piece: bytes) -> None:
+        state = self._feed(piece)
+        if state is None:
+            raise ValueError(f"piece {piece!r} not accepted")
+        if isinstance(state, LiteralState):
+            self.lit = state
         self.buf += piece
         self.done = self.buf.endswith(b"\n")
 
     @property
     def too_long(self) -> bool:
         return len(self.buf) >= self.max_value
+
+    def closing(self) -> str:
+        """Text that ends a runaway value and the line."""
+        end = literal_closing(self.lit) if self.lit is not None else b""
+        if not (self.buf + end):
+            end = b"None"
+        return (end + b"\n").decode("utf-8", errors="replace")
 
 
 class ArgsMachine(Machine):

@@ -4,8 +4,9 @@ See :mod:`cwm_lsp.model.generic_text` for the frame text.  Constrained
 decoding (the default) lets the model choose only among well-formed frames:
 the events possible after the previous frame, names that can be locals of
 the function being executed, line numbers of lines that can run in it (or
-def lines of the file's functions for a call), single-line values with
-balanced quotes and brackets.  The source text after the line number is
+def lines of the file's functions for a call), and values that are Python
+reprs (:mod:`cwm_lsp.model.literal`; ``literal_values=False``: any single
+line with balanced quotes and brackets).  The source text after the line number is
 forced, never generated.  Without constraints the model writes free text and
 frames that do not parse are counted errors.
 """
@@ -69,10 +70,17 @@ class GenericFormat(FrameFormat):
     name = "generic"
 
     def __init__(
-        self, engine: Engine, source: str, function: str, *, constrained: bool = True
+        self,
+        engine: Engine,
+        source: str,
+        function: str,
+        *,
+        constrained: bool = True,
+        literal_values: bool = True,
     ) -> None:
         super().__init__(engine, source, function)
         self.constrained = constrained
+        self.literal_values = literal_values
         self.index = SourceIndex(source)  # SyntaxError when the file does not parse
         self.entry_info = self.index.find(function)
         self.lines = [line.rstrip() for line in source.splitlines()]
@@ -224,7 +232,9 @@ class GenericFormat(FrameFormat):
                 else:
                     pool = list(scope.names)
                 base = self._base(frames) if event == "line" else {}
-                local_machine = LocalsMachine(pool, unchanged=dict(base))
+                local_machine = LocalsMachine(
+                    pool, unchanged=dict(base), literal=self.literal_values
+                )
                 self._run(dec, local_machine, should_stop)
                 if event == "call":
                     numbers = self.call_lines(local_machine.used, frames)
@@ -246,7 +256,7 @@ class GenericFormat(FrameFormat):
                 dec.push_text(f" {source}\n")
             else:
                 dec.push_text(f" {source}{VALUE_ARROW}")
-                self._run(dec, LineValueMachine(), should_stop)
+                self._run(dec, LineValueMachine(literal=self.literal_values), should_stop)
         except NoValidToken as exc:
             return Generated(error=str(exc))
         return self._parse(dec, frames, start)

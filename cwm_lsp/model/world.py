@@ -29,13 +29,21 @@ class LlamaWorldModel:
         self.info = info
         #: generic format only: constrain decoding to well-formed frames
         self.constrained = constrained
+        #: generic format only: values must be Python reprs (literals, constructor reprs)
+        self.literal_values = True
         self._seed = 0
 
     def _format(self, source: str, function: str) -> FrameFormat:
         try:
             if self.info.format == "cwm":
                 return NativeFormat(self.engine, source, function)
-            return GenericFormat(self.engine, source, function, constrained=self.constrained)
+            return GenericFormat(
+                self.engine,
+                source,
+                function,
+                constrained=self.constrained,
+                literal_values=self.literal_values,
+            )
         except SyntaxError as exc:
             raise SourceError(f"the file does not parse: line {exc.lineno}: {exc.msg}") from None
         except LookupError as exc:

@@ -301,7 +301,11 @@ def main(argv: list[str]) -> None:
             sys.settrace(None)
     except BaseException as error:
         if recorder.capped:
-            finish(channel, "frame cap", cap_message(recorder.max_frames, "raised " + describe_exception(error)))
+            finish(
+                channel,
+                "frame cap",
+                cap_message(recorder.max_frames, "raised " + describe_exception(error)),
+            )
         finish(channel, "raised", describe_exception(error))
     if recorder.capped:
         finish(channel, "frame cap", cap_message(recorder.max_frames, "returned"))
