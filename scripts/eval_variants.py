@@ -8,6 +8,7 @@ Variants (``--variants`` picks some, comma-separated; ``baseline`` always runs f
 
 - ``baseline``: the defaults (generic format, constrained decoding, greedy, both paths).
 - ``unconstrained``: the generic format without token-level constraints.
+- ``free_values``: constrained frames, but values free text (no grammar of reprs).
 - ``fewshot_one``: only the first few-shot example (a loop), a shorter prompt.
 - ``fewshot_crux``: few-shot examples in CRUXEval's style (string and list methods),
   traced for real by cwm_lsp's tracer when the script starts (not dev rows).
@@ -81,6 +82,16 @@ def unconstrained(model: Any) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def free_values(model: Any) -> Iterator[None]:
+    before = model.literal_values
+    model.literal_values = False
+    try:
+        yield
+    finally:
+        model.literal_values = before
+
+
+@contextlib.contextmanager
 def fewshot(prompt: Callable[[], str]) -> Iterator[None]:
     from cwm_lsp.model import generic_format
 
@@ -127,6 +138,12 @@ def variants() -> dict[str, Variant]:
             "generic format without token-level constraints",
             ("trace",),
             setup=unconstrained,
+        ),
+        Variant(
+            "free_values",
+            "values as free text instead of Python reprs",
+            ("trace",),
+            setup=free_values,
         ),
         Variant(
             "fewshot_one",
