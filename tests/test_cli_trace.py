@@ -119,7 +119,6 @@ def test_a_missing_required_option_is_a_usage_error_with_exit_code_2(count_py):
     assert "--function" in result.stderr
 
 
-
 def test_python_dash_m_runs_the_same_cli(count_py):
     result = subprocess.run(
         [

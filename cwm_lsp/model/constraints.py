@@ -175,7 +175,10 @@ class LocalsMachine(Machine):
                 stepped_lit = literal_step(lit, byte)
                 if stepped_lit is None:
                     return None
-                state = replace(state, mode="value", lit=stepped_lit, buf=state.buf + bytes([byte]))
+                buf = state.buf + bytes([byte])
+                if self.unchanged.get(state.name) == buf and literal_complete(stepped_lit):
+                    return None  # the value it already has: not a change
+                state = replace(state, mode="value", lit=stepped_lit, buf=buf)
             elif mode in ("value0", "value"):
                 value = state.value
                 at_top = not value.stack and not value.quote

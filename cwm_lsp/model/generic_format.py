@@ -30,6 +30,7 @@ from cwm_lsp.model.constraints import (
 from cwm_lsp.model.decoder import Decoder, NoValidToken
 from cwm_lsp.model.engine import Engine
 from cwm_lsp.model.fewshot import EXAMPLE_SOURCE, EXAMPLES
+from cwm_lsp.model.flow import RETURN
 from cwm_lsp.model.formats import Entry, FrameFormat, Generated
 from cwm_lsp.model.generic_text import (
     HEADER,
@@ -54,6 +55,8 @@ _EVENT_TEXT: dict[Event, str] = {
 }
 #: Files longer than this are listed with only the functions the entry may call.
 _LISTING_LIMIT = 120
+#: ``return name`` (a bare local): its value is the local's, not a guess.
+_RETURN_NAME = re.compile(r"\s*return\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:#.*)?$")
 #: Token cap for one unconstrained frame.
 _FREE_FRAME_TOKENS = 160
 
@@ -77,10 +80,14 @@ class GenericFormat(FrameFormat):
         *,
         constrained: bool = True,
         literal_values: bool = True,
+        line_flow: bool = True,
+        return_locals: bool = True,
     ) -> None:
         super().__init__(engine, source, function)
         self.constrained = constrained
         self.literal_values = literal_values
+        self.line_flow = line_flow
+        self.return_locals = return_locals
         self.index = SourceIndex(source)  # SyntaxError when the file does not parse
         self.entry_info = self.index.find(function)
         self.lines = [line.rstrip() for line in source.splitlines()]
@@ -146,17 +153,80 @@ class GenericFormat(FrameFormat):
 
     def allowed_events(self, frames: Sequence[Frame]) -> list[Event]:
         last = frames[-1]
-        if last.event == "call":
-            return ["line"]
-        if last.event == "line" and last.line in self.index.calls_by_line:
-            return ["call", "exception"]  # the line calls a function of the file
         if last.event == "exception":
             # As sys.settrace reports it: the frame handles the exception (a
             # line of the handler runs next) or lets it propagate (returns).
             return ["line", "return"]
         if last.event == "return" and len(frames) > 1 and frames[-2].event == "exception":
             return ["exception"]  # the propagating exception arrives in the caller
-        return ["line", "call", "return", "exception"]
+        events: list[Event]
+        if last.event == "call":
+            events = ["line"]
+        elif last.event == "line" and last.line in self.index.calls_by_line:
+            events = ["call", "exception"]  # the line calls a function of the file
+        else:
+            events = ["line", "call", "return", "exception"]
+        following = self.next_lines(frames)
+        if following is None:
+            return events
+        lines_follow = bool(following - {RETURN})
+        if last.event == "call" and not lines_follow and RETURN in following:
+            return ["return"]  # a body without code
+        kept = [
+            e
+            for e in events
+            if (e != "line" or lines_follow) and (e != "return" or RETURN in following)
+        ]
+        return kept or events
+
+    def position(self, frames: Sequence[Frame]) -> tuple[Event, int] | None:
+        """The current frame's last call, line or exception event: (event, line)."""
+        if not frames:
+            return None
+        depths = frame_depths(frames)
+        depth = depths[-1] - (1 if frames[-1].event == "return" else 0)
+        for frame, d in zip(reversed(frames), reversed(depths), strict=True):
+            if d < depth:
+                return None
+            if d == depth and frame.event in ("call", "line", "exception"):
+                return frame.event, frame.line
+        return None
+
+    def next_lines(self, frames: Sequence[Frame]) -> frozenset[int] | None:
+        """Lines (and RETURN) that can come next in the current frame; None: any."""
+        scopes = self.scopes(frames)
+        position = self.position(frames)
+        if not self.line_flow or not scopes or position is None:
+            return None
+        flow = self.index.flow(scopes[-1])
+        if flow is None:
+            return None
+        event, line = position
+        if event == "call":
+            return flow.first
+        if event == "exception":
+            return None  # a handler or the way out: not modelled
+        return flow.after(line)
+
+    def changeable(self, frames: Sequence[Frame], scope: FunctionInfo) -> list[str]:
+        """Locals that can have changed since the current frame's last line."""
+        names = list(scope.names)
+        position = self.position(frames)
+        effects = self.index.effects(scope) if self.line_flow else None
+        if effects is None or position is None or position[0] != "line":
+            return names
+        changes = effects.changes(position[1])
+        return names if changes is None else [n for n in names if n in changes]
+
+    def returned_local(self, frames: Sequence[Frame], event: Event, source: str) -> str | None:
+        """The value of ``return name``: what ``name`` holds now (None: the model says)."""
+        if not self.return_locals or event != "return":
+            return None
+        match = _RETURN_NAME.match(source)
+        if match is None:
+            return None
+        value = self._base(frames).get(match.group(1))
+        return value if value is not None and "\n" not in value else None
 
     def _base(self, frames: Sequence[Frame]) -> dict[str, str]:
         probe = [*frames, Frame(event="line", line=0, source="")]
@@ -194,7 +264,10 @@ class GenericFormat(FrameFormat):
                 continue
             too_long = getattr(machine, "too_long", False)
             if too_long:
-                closing = machine.closing() if hasattr(machine, "closing") else "\n"
+                try:
+                    closing = machine.closing() if hasattr(machine, "closing") else "\n"
+                except ValueError as exc:
+                    raise NoValidToken(f"cannot close a runaway value: {exc}") from None
                 if not machine.accepts(closing.encode()):
                     raise NoValidToken(f"cannot close a runaway value with {closing!r}")
                 dec.push_text(closing)
@@ -230,7 +303,7 @@ class GenericFormat(FrameFormat):
                 elif frames[-1].event in ("call", "exception"):
                     pool = []  # the first line sees the call's state; a raise changes nothing
                 else:
-                    pool = list(scope.names)
+                    pool = self.changeable(frames, scope)
                 base = self._base(frames) if event == "line" else {}
                 local_machine = LocalsMachine(
                     pool, unchanged=dict(base), literal=self.literal_values
@@ -240,11 +313,19 @@ class GenericFormat(FrameFormat):
                     numbers = self.call_lines(local_machine.used, frames)
                 else:
                     numbers = set(scope.lines)
+                    following = self.next_lines(frames)
+                    if following is not None and numbers & following:
+                        numbers &= following  # only lines that can run next
                     last = frames[-1]
                     if not local_machine.used and last.event == "line" and len(numbers) > 1:
                         numbers.discard(last.line)  # nothing changed: not the same line again
             else:
-                numbers = set(scope.lines) or {scope.call_line}
+                # sys.settrace reports a return or an exception on the line running now
+                position = self.position(frames)
+                if position is not None and position[0] != "call":
+                    numbers = {position[1]}
+                else:
+                    numbers = set(scope.lines) or {scope.call_line}
             if not numbers:
                 return Generated(error="no function of the file takes these arguments")
             number_machine = NumberMachine(numbers)
@@ -256,7 +337,11 @@ class GenericFormat(FrameFormat):
                 dec.push_text(f" {source}\n")
             else:
                 dec.push_text(f" {source}{VALUE_ARROW}")
-                self._run(dec, LineValueMachine(literal=self.literal_values), should_stop)
+                known = self.returned_local(frames, event, source)
+                if known is not None:
+                    dec.push_text(f"{known}\n")  # `return name`: the value name has now
+                else:
+                    self._run(dec, LineValueMachine(literal=self.literal_values), should_stop)
         except NoValidToken as exc:
             return Generated(error=str(exc))
         return self._parse(dec, frames, start)

@@ -53,14 +53,14 @@ STRING_PREFIXES = frozenset({"b", "B", "r", "R", "u", "U", "rb", "br", "Rb", "bR
 _LOWER_WORDS = tuple(
     sorted(KEYWORDS | LOWER_CONSTRUCTORS | STRING_PREFIXES | {m.rstrip(".") for m in MODULES})
 )
-_NUMBER = re.compile(
-    r"(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+"
-    r"|(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[jJ]?)\Z"
-)
+#: numbers as repr writes them: 0, 12, 1.5, 1e-05, 1.5e+16, 2j (no leading zeros, no "_")
+_NUMBER = re.compile(r"(?:0|[1-9]\d*)(?:\.\d+)?(?:e[+-]\d+)?j?\Z")
 _NUMBER_PREFIX = re.compile(
-    r"(?:0[xX][0-9a-fA-F_]*|0[oO][0-7_]*|0[bB][01_]*"
-    r"|(?:\d[\d_]*(?:\.\d*)?|\.\d*)(?:[eE][+-]?\d*)?[jJ]?)\Z"
+    r"(?:0|[1-9]\d*)(?:\.\d*|(?:\.\d+)?e(?:[+-]\d*)?|(?:\.\d+)?(?:e[+-]\d+)?j)?\Z"
 )
+#: dotted names: Counter, datetime.date
+_NAME_PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\.?\Z")
+_MAX_NAME = 48
 
 # what the grammar expects next, outside strings and words
 ATOM = "atom"  # a value must come (after a sign, a ':' in a dict)
@@ -77,15 +77,19 @@ class LiteralState:
     word: bytes = b""
     expect: str = ATOM
     length: int = 0
+    #: the separator just written (``,`` or ``:``): repr puts one space after it
+    sep: int = 0
 
 
 def _word_prefix_ok(word: bytes) -> bool:
     """Could ``word`` still grow into a number, keyword, constructor or string prefix?"""
     text = word.decode("ascii")
-    if text[0].isdigit() or (text[0] == "." and text != "." * len(text)):
+    if text[0].isdigit():
         return _NUMBER_PREFIX.match(text) is not None
-    if text == "." * len(text):
-        return len(text) <= 3
+    if text[0] == ".":
+        return text in (".", "..", "...")
+    if len(text) > _MAX_NAME or _NAME_PREFIX.match(text) is None:
+        return False
     if text[0].isupper():
         return True
     if any(text.startswith(m) for m in MODULES):
@@ -136,6 +140,12 @@ def literal_step(state: LiteralState, byte: int) -> LiteralState | None:
         if byte == ord("<"):  # nested: <function f.<locals>.g at 0x...>
             return replace(state, stack=(*state.stack, ord(">")), length=length)
         return replace(state, length=length)
+    if state.sep:
+        if byte == ord(" "):
+            return replace(state, sep=0, length=length)
+        if not (state.sep == ord(",") and byte == ord(")")):  # (1,)
+            return None
+        state = replace(state, sep=0)
     if byte in _WORD:
         word = state.word + bytes([byte])
         if not state.word and state.expect == AFTER:
@@ -178,7 +188,7 @@ def literal_step(state: LiteralState, byte: int) -> LiteralState | None:
         return None
     state = ended
     if byte == ord(" "):
-        return replace(state, length=length)
+        return None  # repr writes spaces only after a separator
     if byte in _CLOSE:
         if not state.stack or state.stack[-1] != byte or state.expect == ATOM:
             return None
@@ -186,11 +196,11 @@ def literal_step(state: LiteralState, byte: int) -> LiteralState | None:
     if byte == ord(","):
         if not state.stack or state.expect != AFTER:
             return None
-        return replace(state, expect=OPEN, length=length)
+        return replace(state, expect=OPEN, sep=byte, length=length)
     if byte == ord(":"):
         if not state.stack or state.stack[-1] != ord("}") or state.expect != AFTER:
             return None
-        return replace(state, expect=ATOM, length=length)
+        return replace(state, expect=ATOM, sep=byte, length=length)
     return None
 
 
@@ -230,6 +240,8 @@ def literal_closing(state: LiteralState) -> bytes:
 
 
 def _closing_candidates(state: LiteralState) -> list[bytes]:
+    if state.sep:
+        return [b" ", b")"]
     if state.quote:
         return [b"x" if state.escape else bytes([state.quote])]
     if state.stack and state.stack[-1] == ord(">"):
@@ -240,8 +252,8 @@ def _closing_candidates(state: LiteralState) -> list[bytes]:
     if state.word:
         text = state.word.decode("ascii")
         if text[0].isdigit() or text[0] == ".":
-            candidates += [b"0", b"1"]
-        candidates.append(b"(")
+            candidates += [b"0", b"1", b"+1"]
+        candidates += [b"(", b"''", b"X(", b".X("]  # constructor, string prefix, module
         candidates += [
             w[len(text) :].encode() for w in _LOWER_WORDS if w.startswith(text) and w != text
         ]

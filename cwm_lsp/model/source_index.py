@@ -11,6 +11,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from cwm_lsp.model.effects import LineEffects
+from cwm_lsp.model.flow import LineFlow
+
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 
 
@@ -39,7 +42,9 @@ class SourceIndex:
         self.lines = source.splitlines()
         self.tree = ast.parse(source)
         self.functions: list[FunctionInfo] = []
-        self._nodes: dict[int, FunctionNode] = {}
+        self._nodes: dict[FunctionInfo, FunctionNode] = {}
+        self._flows: dict[FunctionInfo, LineFlow | None] = {}
+        self._effects: dict[FunctionInfo, LineEffects | None] = {}
         self._collect(self.tree, "")
         self.by_call_line: dict[int, FunctionInfo] = {}
         for info in self.functions:
@@ -74,6 +79,27 @@ class SourceIndex:
         end = node.end_lineno or node.lineno
         info = FunctionInfo(name, qualname, call_line, node.lineno, end, params, names, body_lines)
         self.functions.append(info)
+        self._nodes[info] = node
+
+    def flow(self, info: FunctionInfo) -> LineFlow | None:
+        """Which line can follow which in ``info``'s frame (None for a lambda)."""
+        if info not in self._flows:
+            node = self._nodes.get(info)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                self._flows[info] = LineFlow(node)
+            else:
+                self._flows[info] = None
+        return self._flows[info]
+
+    def effects(self, info: FunctionInfo) -> LineEffects | None:
+        """Which locals each line of ``info`` can change (None for a lambda)."""
+        if info not in self._effects:
+            node = self._nodes.get(info)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                self._effects[info] = LineEffects(node)
+            else:
+                self._effects[info] = None
+        return self._effects[info]
 
     def find(self, function: str) -> FunctionInfo:
         """The function named ``function`` (plain name, ``Class.method`` or qualname)."""

@@ -31,6 +31,10 @@ class LlamaWorldModel:
         self.constrained = constrained
         #: generic format only: values must be Python reprs (literals, constructor reprs)
         self.literal_values = True
+        #: generic format only: only lines that can run next, only locals the line can change
+        self.line_flow = True
+        #: generic format only: ``return name`` returns the value ``name`` has
+        self.return_locals = True
         self._seed = 0
 
     def _format(self, source: str, function: str) -> FrameFormat:
@@ -43,6 +47,8 @@ class LlamaWorldModel:
                 function,
                 constrained=self.constrained,
                 literal_values=self.literal_values,
+                line_flow=self.line_flow,
+                return_locals=self.return_locals,
             )
         except SyntaxError as exc:
             raise SourceError(f"the file does not parse: line {exc.lineno}: {exc.msg}") from None

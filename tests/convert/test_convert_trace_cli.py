@@ -23,15 +23,30 @@ def converted_compact(tmp_path_factory: pytest.TempPathFactory) -> Path:
     hf_dir = build_tiny_cwm(tmp_path_factory.mktemp("tiny-hf-compact"), layout="compact")
     out = tmp_path_factory.mktemp("gguf") / "tiny-cwm-q8_0.gguf"
     done = subprocess.run(
-        [sys.executable, "-m", "cwm_lsp", "model", "convert", str(hf_dir), "--out", str(out), "--quant", "Q8_0"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "cwm_lsp",
+            "model",
+            "convert",
+            str(hf_dir),
+            "--out",
+            str(out),
+            "--quant",
+            "Q8_0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     return out
 
 
 def cwm_lsp(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cwm_lsp", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "cwm_lsp", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_model_info_reports_the_converted_file_as_native_cwm(converted_compact: Path) -> None:
@@ -41,12 +56,25 @@ def test_model_info_reports_the_converted_file_as_native_cwm(converted_compact: 
     assert "--model" in info.stdout
 
 
-def test_trace_with_the_converted_model_takes_the_native_path(converted_compact: Path, tmp_path: Path) -> None:
+def test_trace_with_the_converted_model_takes_the_native_path(
+    converted_compact: Path, tmp_path: Path
+) -> None:
     program = tmp_path / "prog.py"
     program.write_text(PROGRAM)
 
-    done = cwm_lsp("trace", str(program), "--function", "f", "--args", "2, 3",
-                   "--model", str(converted_compact), "--max-frames", "6", "--json")
+    done = cwm_lsp(
+        "trace",
+        str(program),
+        "--function",
+        "f",
+        "--args",
+        "2, 3",
+        "--model",
+        str(converted_compact),
+        "--max-frames",
+        "6",
+        "--json",
+    )
 
     assert done.returncode == 0, done.stderr
     trace = json.loads(done.stdout)

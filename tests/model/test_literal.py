@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cwm_lsp.model.constraints import LineValueMachine, LocalsMachine
-from cwm_lsp.model.literal import LiteralState, literal_closing, literal_complete, literal_feed
+from cwm_lsp.model.literal import (
+    LiteralState,
+    literal_closing,
+    literal_complete,
+    literal_feed,
+    literal_step,
+)
 
 
 def whole(text: bytes) -> bool:
@@ -30,7 +36,6 @@ def feed(machine, *pieces: bytes) -> bool:  # type: ignore[no-untyped-def]
         "-1",
         "1.5",
         "1e-05",
-        "0x1f",
         "(1+2j)",
         "'a'",
         '"it\'s"',
@@ -77,6 +82,8 @@ def test_reprs_of_values_are_whole_values(text: str) -> None:
         "Foo",  # a class name without its arguments
         "-",
         "",
+        "000",  # repr writes no leading zeros
+        "If...1000",  # not a name, not a number
     ],
 )
 def test_expressions_and_fragments_are_not_values(text: str) -> None:
@@ -95,9 +102,11 @@ def test_a_runaway_value_is_closed_into_a_whole_value(prefix: str) -> None:
 @given(
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-        lambda inner: st.lists(inner, max_size=3)
-        | st.tuples(inner, inner)
-        | st.dictionaries(st.text(max_size=3) | st.integers(), inner, max_size=3),
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.tuples(inner, inner)
+            | st.dictionaries(st.text(max_size=3) | st.integers(), inner, max_size=3)
+        ),
         max_leaves=8,
     )
 )
@@ -125,3 +134,15 @@ def test_a_return_value_ends_at_the_newline_only_when_whole() -> None:
     feed(machine, b"[1, 'abcdef")
     assert machine.too_long
     assert feed(machine, machine.closing().encode()) and machine.done
+
+
+@given(st.lists(st.sampled_from(list(b"abNTFxX019.eEjJ+-'\"\\[](){}<>,: _dtlsnr")), max_size=40))
+def test_whatever_prefix_the_grammar_allowed_can_be_closed(data: list[int]) -> None:
+    # Random bytes, keeping only those the grammar allows: a runaway value the
+    # decoder has to close can be any such prefix.
+    state, kept = LiteralState(), b""
+    for byte in data:
+        stepped = literal_step(state, byte)
+        if stepped is not None:
+            state, kept = stepped, kept + bytes([byte])
+    assert whole(kept + literal_closing(state))

@@ -1,0 +1,55 @@
+"""Which locals a line can change: what the generic format lets the model write."""
+
+from __future__ import annotations
+
+import ast
+import itertools
+
+import pytest
+
+from cwm_lsp.model.effects import LineEffects
+from cwm_lsp.trace.tracer import trace_call
+
+SOURCE = """\
+def f(nums, k):
+    view = nums
+    out = []
+    for n in nums:
+        if n > k:
+            out.append(n)
+    view.append(k)
+    total = sum(out)
+    return total
+"""
+
+
+@pytest.fixture
+def effects() -> LineEffects:
+    (node,) = [n for n in ast.walk(ast.parse(SOURCE)) if isinstance(n, ast.FunctionDef)]
+    return LineEffects(node)
+
+
+def test_a_test_line_changes_only_what_it_mentions(effects: LineEffects) -> None:
+    assert effects.changes(5) == frozenset({"n", "k"})
+
+
+def test_a_method_call_may_change_the_object_it_is_called_on(effects: LineEffects) -> None:
+    assert effects.changes(6) == frozenset({"out", "n"})
+
+
+def test_an_alias_changes_with_the_name_it_shares_an_object_with(effects: LineEffects) -> None:
+    assert effects.changes(7) == frozenset({"view", "nums", "k"})
+    assert "view" in (effects.changes(4) or set())  # `for n in nums` mentions nums
+
+
+def test_lines_without_a_statement_are_unknown(effects: LineEffects) -> None:
+    assert effects.changes(42) is None
+
+
+def test_every_change_of_a_real_trace_is_allowed(effects: LineEffects) -> None:
+    trace = trace_call(source=SOURCE, function="f", args="f([1, 5, 7], 4)")
+    lines = [fr for fr in trace.frames if fr.event == "line"]
+    assert len(lines) > 5
+    for before, after in itertools.pairwise(lines):
+        changed = {k for k, v in after.locals.items() if before.locals.get(k) != v}
+        assert changed <= (effects.changes(before.line) or set()), (before.line, changed)
