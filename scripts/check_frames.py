@@ -6,7 +6,12 @@ line of the file whose text matches, frames that did not parse
 (``Trace.parse_errors``), end reasons.  Writes one JSON line per function as
 it goes, then a summary.
 
+``--from-eval`` counts the same from the imagined traces an evaluation run
+already wrote (``cwm-lsp eval --out DIR`` writes ``DIR/rows.jsonl``; several
+files for a run made in shards), without loading the model again.
+
     .venv/bin/python scripts/check_frames.py --max-frames 40 [--limit N] [--out check-frames.jsonl]
+    .venv/bin/python scripts/check_frames.py --from-eval eval-out/full-200/rows.jsonl
 """
 
 from __future__ import annotations
@@ -17,12 +22,45 @@ import json
 import sys
 import time
 from pathlib import Path
-
-from cwm_lsp.model import ModelConfig, load_model
+from typing import Any
 
 DEFAULT_DATA = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "cruxeval-dev.jsonl"
 )
+
+
+def mapped_frames(source: str, frames: list[dict[str, Any]]) -> int:
+    """Frames whose line exists in ``source`` and whose text is that line's."""
+    lines = source.splitlines()
+    return sum(
+        1
+        for f in frames
+        if 1 <= f["line"] <= len(lines)
+        and lines[f["line"] - 1].rstrip() == str(f["source"]).rstrip()
+    )
+
+
+def from_eval(paths: list[str]) -> list[dict[str, Any]]:
+    records = []
+    for path in paths:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            imagined = row.get("imagined") or {}
+            frames = imagined.get("frames") or []
+            records.append(
+                {
+                    "id": row["id"],
+                    "frames": len(frames),
+                    "mapped": mapped_frames(row["code"], frames),
+                    "parse_errors": int(imagined.get("parse_errors") or 0),
+                    "reason": imagined.get("reason", "missing"),
+                    "error": imagined.get("error", ""),
+                    "correct_output": bool((row.get("trace") or {}).get("correct")),
+                }
+            )
+    return records
 
 
 def main() -> None:
@@ -33,26 +71,37 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--out", default="check-frames.jsonl")
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--from-eval", nargs="+", metavar="ROWS.jsonl")
     args = parser.parse_args()
+
+    totals: collections.Counter[str] = collections.Counter()
+    reasons: collections.Counter[str] = collections.Counter()
+    started = time.perf_counter()
+    if args.from_eval:
+        records = from_eval(args.from_eval)
+        for record in records:
+            totals["functions"] += 1
+            for key in ("frames", "mapped", "parse_errors"):
+                totals[key] += record[key]
+            totals["correct_output"] += int(record["correct_output"])
+            reasons[record["reason"]] += 1
+        print(json.dumps({**totals, "reasons": dict(reasons)}, indent=2))
+        return
+
+    from cwm_lsp.model import ModelConfig, load_model
 
     text = Path(args.data).read_text(encoding="utf-8")
     rows = [json.loads(line) for line in text.splitlines() if line.strip()]
     if args.limit:
         rows = rows[: args.limit]
     world = load_model(ModelConfig(path=args.model, n_threads=args.threads))
-    totals: collections.Counter[str] = collections.Counter()
-    reasons: collections.Counter[str] = collections.Counter()
-    started = time.perf_counter()
     with open(args.out, "w", encoding="utf-8") as out:
         for row in rows:
             source = row["code"]
-            lines = source.splitlines()
             imagined = world.imagine(source, "f", row["input"], max_frames=args.max_frames)
             trace = imagined.trace
-            mapped = sum(
-                1
-                for f in trace.frames
-                if 1 <= f.line <= len(lines) and lines[f.line - 1].rstrip() == f.source.rstrip()
+            mapped = mapped_frames(
+                source, [{"line": f.line, "source": f.source} for f in trace.frames]
             )
             record = {
                 "id": row["id"],

@@ -9,6 +9,9 @@ Variants (``--variants`` picks some, comma-separated; ``baseline`` always runs f
 - ``baseline``: the defaults (generic format, constrained decoding, greedy, both paths).
 - ``unconstrained``: the generic format without token-level constraints.
 - ``free_values``: constrained frames, but values free text (no grammar of reprs).
+- ``no_flow``: any line of the function may come next and any local may change
+  (no LineFlow / LineEffects from the ast).
+- ``no_return_locals``: the model also writes the value of ``return name``.
 - ``fewshot_one``: only the first few-shot example (a loop), a shorter prompt.
 - ``fewshot_crux``: few-shot examples in CRUXEval's style (string and list methods),
   traced for real by cwm_lsp's tracer when the script starts (not dev rows).
@@ -82,13 +85,14 @@ def unconstrained(model: Any) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def free_values(model: Any) -> Iterator[None]:
-    before = model.literal_values
-    model.literal_values = False
+def switched_off(model: Any, switch: str) -> Iterator[None]:
+    """Turn one of the generic format's switches off for the duration of a variant."""
+    before = getattr(model, switch)
+    setattr(model, switch, False)
     try:
         yield
     finally:
-        model.literal_values = before
+        setattr(model, switch, before)
 
 
 @contextlib.contextmanager
@@ -143,7 +147,19 @@ def variants() -> dict[str, Variant]:
             "free_values",
             "values as free text instead of Python reprs",
             ("trace",),
-            setup=free_values,
+            setup=lambda m: switched_off(m, "literal_values"),
+        ),
+        Variant(
+            "no_flow",
+            "any line may come next, any local may change (no flow from the ast)",
+            ("trace",),
+            setup=lambda m: switched_off(m, "line_flow"),
+        ),
+        Variant(
+            "no_return_locals",
+            "the model writes the value of `return name` too",
+            ("trace",),
+            setup=lambda m: switched_off(m, "return_locals"),
         ),
         Variant(
             "fewshot_one",

@@ -93,6 +93,29 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help="layers offloaded to the GPU (-1: all)",
     )
+    switches = parser.add_argument_group(
+        "decoding switches",
+        "generic (non-CWM) models only; each turns off one aid of constrained decoding, "
+        "for comparisons",
+    )
+    switches.add_argument(
+        "--free-values",
+        action="store_true",
+        help="values are any single line with balanced quotes and brackets, "
+        "not decoded under the grammar of Python reprs",
+    )
+    switches.add_argument(
+        "--no-flow",
+        action="store_true",
+        help="any line of the function may come next and any local may change, "
+        "not only the lines that can run next and the locals the line can change",
+    )
+    switches.add_argument(
+        "--no-return-locals",
+        action="store_true",
+        help="the model writes the value of `return name`, "
+        "instead of it being the local's current value",
+    )
     parser.add_argument("--title", default="cwm-lsp eval", help="title of summary.md")
     parser.add_argument(
         "--report-only",
@@ -100,6 +123,16 @@ def register(subparsers: Any) -> None:
         help="no model: rewrite summary and plots from DIR/rows.jsonl of an earlier (or interrupted) run",
     )
     parser.set_defaults(func=run)
+
+
+def decoding_switches(args: argparse.Namespace) -> str:
+    """Which decoding switches were on, for the summary: ``value grammar on, ...``."""
+    switches = (
+        ("value grammar", not args.free_values),
+        ("line flow", not args.no_flow),
+        ("return locals", not args.no_return_locals),
+    )
+    return ", ".join(f"{name} {'on' if on else 'off'}" for name, on in switches)
 
 
 def _fail(message: str) -> int:
@@ -146,6 +179,9 @@ def run(args: argparse.Namespace) -> int:
             n_ctx=args.n_ctx,
             n_threads=args.threads,
             n_gpu_layers=args.gpu_layers,
+            value_grammar=not args.free_values,
+            line_flow=not args.no_flow,
+            return_locals=not args.no_return_locals,
         )
     except EvalSetupError as exc:
         return _fail(str(exc))
@@ -199,6 +235,7 @@ def _evaluate(args: argparse.Namespace, session: Any, rows: list[Any]) -> int:
         "wall seconds": round(elapsed, 1),
         "model load seconds": round(session.load_seconds, 1),
         "threads": args.threads or "one per core",
+        "decoding switches (generic models)": decoding_switches(args),
         "date": time.strftime("%Y-%m-%d %H:%M"),
     }
     summary = summarize(results, info)

@@ -31,13 +31,23 @@ class EvalSession:
         n_ctx: int = 4096,
         n_threads: int = 0,
         n_gpu_layers: int = -1,
+        value_grammar: bool = True,
+        line_flow: bool = True,
+        return_locals: bool = True,
     ) -> EvalSession:
+        """Load the model; the decoding switches are :class:`ModelConfig`'s."""
         try:
             from cwm_lsp.model import load_model
         except ImportError as exc:
             raise EvalSetupError(f"the model room's load_model is not available: {exc}") from None
         config = ModelConfig(
-            path=model_path, n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=n_gpu_layers
+            path=model_path,
+            n_ctx=n_ctx,
+            n_threads=n_threads,
+            n_gpu_layers=n_gpu_layers,
+            value_grammar=value_grammar,
+            line_flow=line_flow,
+            return_locals=return_locals,
         )
         started = time.perf_counter()
         try:

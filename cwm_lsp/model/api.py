@@ -29,6 +29,16 @@ class ModelConfig:
     embedded default model.  ``n_gpu_layers`` -1 means all layers when the
     llama.cpp build supports GPU offload (CUDA or Metal), none otherwise.
     ``n_threads`` 0 means one per physical core.
+
+    The decoding switches apply to the generic prompt format only (non-CWM
+    models); turning one off is for experiments and comparisons:
+
+    - ``value_grammar``: values are decoded under a grammar of Python reprs
+      (off: any single line with balanced quotes and brackets).
+    - ``line_flow``: only lines that can run next, and only locals the line
+      can change, may be written.
+    - ``return_locals``: the value of ``return name`` is the local's current
+      value, not decoded.
     """
 
     path: str | None = None
@@ -36,6 +46,9 @@ class ModelConfig:
     n_threads: int = 0
     n_gpu_layers: int = -1
     seed: int = 0
+    value_grammar: bool = True
+    line_flow: bool = True
+    return_locals: bool = True
 
 
 @dataclass(frozen=True)

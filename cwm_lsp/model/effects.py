@@ -17,21 +17,42 @@ import ast
 
 from cwm_lsp.model.flow import header_lines
 
+_CALLING = (
+    ast.Call,
+    ast.Lambda,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+    ast.Await,
+    ast.Yield,
+    ast.YieldFrom,
+)
+
 
 class LineEffects:
     """Names each line of one function can change."""
 
     def __init__(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self._names: dict[int, set[str]] = {}
+        self._calls: set[int] = set()
         self._aliases = _aliases(node)
         for stmt in _statements(node.body):
             own = header_lines(stmt)
-            mentioned = {
-                n.id for part in _own_parts(stmt) for n in ast.walk(part) if isinstance(n, ast.Name)
-            }
+            nodes = [n for part in _own_parts(stmt) for n in ast.walk(part)]
+            mentioned = {n.id for n in nodes if isinstance(n, ast.Name)}
             mentioned |= _bound_names(stmt)
             for line in own:
                 self._names.setdefault(line, set()).update(mentioned)
+            calling = any(isinstance(n, _CALLING) for n in nodes)
+            if calling or isinstance(stmt, ast.For | ast.AsyncFor):
+                self._calls.update(own)
+
+    def may_call(self, line: int) -> bool:
+        """Can code of the file run in a new frame from ``line`` (a call, a lambda, a
+        comprehension, the next item of a generator)?  Operators on instances of the
+        file's classes call too: callers check for classes themselves."""
+        return line in self._calls or line not in self._names
 
     def changes(self, line: int) -> frozenset[str] | None:
         """Names the statement on ``line`` can change; None when the line is unknown."""

@@ -172,12 +172,24 @@ class GenericFormat(FrameFormat):
         lines_follow = bool(following - {RETURN})
         if last.event == "call" and not lines_follow and RETURN in following:
             return ["return"]  # a body without code
+        calls = self.may_call(frames)
         kept = [
             e
             for e in events
-            if (e != "line" or lines_follow) and (e != "return" or RETURN in following)
+            if (e != "line" or lines_follow)
+            and (e != "return" or RETURN in following)
+            and (e != "call" or calls)
         ]
         return kept or events
+
+    def may_call(self, frames: Sequence[Frame]) -> bool:
+        """Can the current line start a frame of the file's code?"""
+        scopes = self.scopes(frames)
+        position = self.position(frames)
+        if self.index.has_classes or not scopes or position is None or position[0] != "line":
+            return True
+        effects = self.index.effects(scopes[-1])
+        return effects is None or effects.may_call(position[1])
 
     def position(self, frames: Sequence[Frame]) -> tuple[Event, int] | None:
         """The current frame's last call, line or exception event: (event, line)."""
@@ -263,6 +275,18 @@ class GenericFormat(FrameFormat):
                 machine.advance(rest)
                 continue
             too_long = getattr(machine, "too_long", False)
+            options = machine.options()
+            allowed = engine.prefix_tokens(options) if options is not None else None
+            if not too_long:
+                try:
+                    token = self.gen(dec, accept, should_stop, allowed)
+                except NoValidToken:
+                    if not hasattr(machine, "closing"):
+                        raise
+                    too_long = True  # a dead end inside a value: close it
+                else:
+                    machine.advance(engine.piece(token))
+                    continue
             if too_long:
                 try:
                     closing = machine.closing() if hasattr(machine, "closing") else "\n"
@@ -272,11 +296,6 @@ class GenericFormat(FrameFormat):
                     raise NoValidToken(f"cannot close a runaway value with {closing!r}")
                 dec.push_text(closing)
                 machine.advance(closing.encode())
-                continue
-            options = machine.options()
-            allowed = engine.prefix_tokens(options) if options is not None else None
-            token = self.gen(dec, accept, should_stop, allowed)
-            machine.advance(engine.piece(token))
 
     def generate(
         self,

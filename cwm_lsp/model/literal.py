@@ -91,7 +91,7 @@ def _word_prefix_ok(word: bytes) -> bool:
     if len(text) > _MAX_NAME or _NAME_PREFIX.match(text) is None:
         return False
     if text[0].isupper():
-        return True
+        return "." not in text  # a class name (module.Class starts with the module)
     if any(text.startswith(m) for m in MODULES):
         return True
     return any(w.startswith(text) for w in _LOWER_WORDS) or any(m.startswith(text) for m in MODULES)

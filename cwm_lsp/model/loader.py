@@ -93,7 +93,11 @@ def load_model(
     report(1.0, "ready")
     from dataclasses import replace
 
-    return LlamaWorldModel(engine, replace(info, n_gpu_layers=n_gpu), constrained=constrained)
+    model = LlamaWorldModel(engine, replace(info, n_gpu_layers=n_gpu), constrained=constrained)
+    model.literal_values = config.value_grammar
+    model.line_flow = config.line_flow
+    model.return_locals = config.return_locals
+    return model
 
 
 @contextlib.contextmanager

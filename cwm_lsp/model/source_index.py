@@ -41,6 +41,8 @@ class SourceIndex:
         self.source = source
         self.lines = source.splitlines()
         self.tree = ast.parse(source)
+        #: instances of the file's classes can run file code without a call (operators)
+        self.has_classes = any(isinstance(n, ast.ClassDef) for n in ast.walk(self.tree))
         self.functions: list[FunctionInfo] = []
         self._nodes: dict[FunctionInfo, FunctionNode] = {}
         self._flows: dict[FunctionInfo, LineFlow | None] = {}

@@ -20,12 +20,24 @@ def load_world_model(config: ModelConfig, progress: Progress) -> WorldModel:
 
 
 def model_identity(config: ModelConfig) -> str:
-    """What predictions depend on, of the model settings: the file that would load.
+    """What predictions depend on, of the model settings: the file that would load,
+    and the decoding switches that are off.
 
     Cheap (a stat, no reading), so request handlers may call it.  Two settings
     naming the same file (``""`` and the default's explicit path) are one model,
-    so switching between them re-uses the cache.
+    so switching between them re-uses the cache.  With every switch on (the
+    default) the identity is the file's alone.
     """
+    switches = (
+        (config.value_grammar, "+free-values"),
+        (config.line_flow, "+no-flow"),
+        (config.return_locals, "+no-return-locals"),
+    )
+    return _file_identity(config) + "".join(suffix for on, suffix in switches if not on)
+
+
+def _file_identity(config: ModelConfig) -> str:
+    """``realpath|size|mtime`` of the file ``config`` would load (``missing:path`` when absent)."""
     try:
         from cwm_lsp.model.resolve import model_path
 

@@ -204,6 +204,39 @@ async def test_a_broken_model_path_gives_one_message_and_the_server_still_answer
     )
 
 
+async def test_turning_a_decoding_switch_off_reloads_the_model_and_predicts_again(
+    client: LanguageClient,
+) -> None:
+    uri = "file:///plumbing/switch.py"
+    open_text(client, uri, SOURCE)
+    await poll(lambda: hints(client, uri), lambda h: len(labels(h)) >= 4, 30, "hints")
+    before = await idle(client)
+    state: Any = client
+    loads_before = sum(s["state"] == "loading" for s in state.statuses)
+
+    def switch(on: bool) -> None:
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(
+                settings={"cwm": {"model": {"path": "scripted.gguf", "lineFlow": on}}}
+            )
+        )
+
+    switch(False)
+    await poll(
+        lambda: stats(client),
+        lambda s: s["imagineCalls"] > before["imagineCalls"],
+        30,
+        "predictions under the switched-off model",
+    )
+    await idle(client)
+    assert sum(s["state"] == "loading" for s in state.statuses) > loads_before
+    switch(True)
+    await idle(client)
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+
+
 async def test_run_for_real_and_compare_marks_the_mismatches(client: LanguageClient) -> None:
     uri = "file:///plumbing/compare.py"
     open_text(client, uri, SOURCE)

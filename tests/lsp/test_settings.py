@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from cwm_lsp.lsp.settings import Settings, parse_settings, unwrap
 from cwm_lsp.model.api import ModelConfig
 
@@ -31,6 +34,41 @@ def test_model_settings_become_the_model_config() -> None:
     )
     assert s.model_config() == ModelConfig(path="/m.gguf", n_ctx=2048, n_threads=2, n_gpu_layers=0)
     assert parse_settings({}).model_config().path is None  # "" = CWM_LSP_MODEL, else the default
+
+
+def test_decoding_switches_are_on_by_default_and_reach_the_model_config() -> None:
+    assert parse_settings({}).model_config() == ModelConfig()
+    s = parse_settings(
+        {"model": {"valueGrammar": False, "lineFlow": False, "returnFromLocals": False}}
+    )
+    assert (s.model.value_grammar, s.model.line_flow, s.model.return_from_locals) == (
+        False,
+        False,
+        False,
+    )
+    assert s.model_config() == ModelConfig(
+        value_grammar=False, line_flow=False, return_locals=False
+    )
+
+
+def test_turning_one_decoding_switch_off_changes_only_that_one() -> None:
+    base = Settings()
+    for key, field_name in (
+        ("valueGrammar", "value_grammar"),
+        ("lineFlow", "line_flow"),
+        ("returnFromLocals", "return_locals"),
+    ):
+        config = parse_settings({"model": {key: False}}, base).model_config()
+        # the server reloads the model whenever model_config() changes
+        assert config != base.model_config()
+        off: dict[str, Any] = {field_name: False}
+        assert config == replace(base.model_config(), **off)
+
+
+def test_ill_typed_decoding_switches_keep_the_previous_ones() -> None:
+    base = parse_settings({"model": {"lineFlow": False}})
+    s = parse_settings({"model": {"lineFlow": "yes", "valueGrammar": 0}}, base)
+    assert not s.model.line_flow and s.model.value_grammar
 
 
 def test_ill_typed_values_keep_the_previous_ones() -> None:

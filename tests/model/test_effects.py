@@ -53,3 +53,10 @@ def test_every_change_of_a_real_trace_is_allowed(effects: LineEffects) -> None:
     for before, after in itertools.pairwise(lines):
         changed = {k for k, v in after.locals.items() if before.locals.get(k) != v}
         assert changed <= (effects.changes(before.line) or set()), (before.line, changed)
+
+
+def test_only_lines_that_call_can_start_a_frame(effects: LineEffects) -> None:
+    assert effects.may_call(6)  # out.append(n)
+    assert effects.may_call(4)  # a for loop may resume a generator
+    assert not effects.may_call(5)  # if n > k:
+    assert not effects.may_call(9)  # return total

@@ -69,6 +69,17 @@ def test_the_tiny_model_loads_as_native_cwm(tiny_model) -> None:  # type: ignore
     assert tiny_model.info.format == "cwm"
 
 
+def test_the_decoding_switches_of_the_config_reach_the_loaded_model(tiny_gguf: Path) -> None:
+    config = ModelConfig(
+        path=str(tiny_gguf), n_ctx=512, value_grammar=False, line_flow=False, return_locals=False
+    )
+    world = load_model(config)
+    try:
+        assert (world.literal_values, world.line_flow, world.return_locals) == (False, False, False)
+    finally:
+        world.close()
+
+
 @pytest.mark.slow
 def test_a_corrupt_default_model_is_assembled_again_and_verified(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

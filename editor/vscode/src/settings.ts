@@ -10,7 +10,18 @@ export interface ConfigReader {
 }
 
 export interface ServerSettings {
-  model: { path: string; gpuLayers: number; contextSize: number; threads: number };
+  model: {
+    path: string;
+    gpuLayers: number;
+    contextSize: number;
+    threads: number;
+    /** Generic (non-CWM) models: values decoded under a grammar of Python reprs. */
+    valueGrammar: boolean;
+    /** Generic models: only lines that can run next, only locals the line can change. */
+    lineFlow: boolean;
+    /** Generic models: `return name` returns the local's current value. */
+    returnFromLocals: boolean;
+  };
   prediction: { temperature: number; maxFrames: number };
   features: {
     inlayHints: boolean;
@@ -27,7 +38,15 @@ export interface InitializationOptions extends ServerSettings {
 }
 
 export const DEFAULT_SETTINGS: ServerSettings = {
-  model: { path: "", gpuLayers: -1, contextSize: 4096, threads: 0 },
+  model: {
+    path: "",
+    gpuLayers: -1,
+    contextSize: 4096,
+    threads: 0,
+    valueGrammar: true,
+    lineFlow: true,
+    returnFromLocals: true,
+  },
   prediction: { temperature: 0.0, maxFrames: 200 },
   features: { inlayHints: true, hover: true, codeLens: true, diagnostics: true, codeActions: true },
 };
@@ -61,6 +80,9 @@ export function serverSettings(config: ConfigReader): ServerSettings {
       gpuLayers: readInteger(config, "model.gpuLayers", d.model.gpuLayers),
       contextSize: readInteger(config, "model.contextSize", d.model.contextSize),
       threads: readInteger(config, "model.threads", d.model.threads),
+      valueGrammar: readBoolean(config, "model.valueGrammar", d.model.valueGrammar),
+      lineFlow: readBoolean(config, "model.lineFlow", d.model.lineFlow),
+      returnFromLocals: readBoolean(config, "model.returnFromLocals", d.model.returnFromLocals),
     },
     prediction: {
       temperature: readNumber(config, "prediction.temperature", d.prediction.temperature),

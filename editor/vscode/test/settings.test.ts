@@ -15,7 +15,15 @@ function reader(values: Record<string, unknown>): ConfigReader {
 describe("settings mapping", () => {
   it("sends the contract's defaults when nothing is set", () => {
     assert.deepEqual(serverSettings(reader({})), {
-      model: { path: "", gpuLayers: -1, contextSize: 4096, threads: 0 },
+      model: {
+        path: "",
+        gpuLayers: -1,
+        contextSize: 4096,
+        threads: 0,
+        valueGrammar: true,
+        lineFlow: true,
+        returnFromLocals: true,
+      },
       prediction: { temperature: 0.0, maxFrames: 200 },
       features: { inlayHints: true, hover: true, codeLens: true, diagnostics: true, codeActions: true },
     });
@@ -28,6 +36,9 @@ describe("settings mapping", () => {
         "model.gpuLayers": 0,
         "model.contextSize": 8192,
         "model.threads": 4,
+        "model.valueGrammar": false,
+        "model.lineFlow": false,
+        "model.returnFromLocals": false,
         "prediction.temperature": 0.7,
         "prediction.maxFrames": 50,
         "features.inlayHints": false,
@@ -38,7 +49,15 @@ describe("settings mapping", () => {
       }),
     );
     assert.deepEqual(settings, {
-      model: { path: "/models/cwm.gguf", gpuLayers: 0, contextSize: 8192, threads: 4 },
+      model: {
+        path: "/models/cwm.gguf",
+        gpuLayers: 0,
+        contextSize: 8192,
+        threads: 4,
+        valueGrammar: false,
+        lineFlow: false,
+        returnFromLocals: false,
+      },
       prediction: { temperature: 0.7, maxFrames: 50 },
       features: { inlayHints: false, hover: false, codeLens: false, diagnostics: false, codeActions: false },
     });
@@ -51,6 +70,27 @@ describe("settings mapping", () => {
     assert.equal(settings.model.contextSize, DEFAULT_SETTINGS.model.contextSize);
     assert.equal(settings.prediction.maxFrames, DEFAULT_SETTINGS.prediction.maxFrames);
     assert.equal(settings.features.hover, true);
+  });
+
+  it("turns each decoding switch off on its own and keeps the others on", () => {
+    const switches = ["valueGrammar", "lineFlow", "returnFromLocals"] as const;
+    for (const name of switches) {
+      const model = serverSettings(reader({ [`model.${name}`]: false })).model;
+      for (const other of switches) {
+        assert.equal(model[other], other !== name, `${other} with model.${name} off`);
+      }
+    }
+  });
+
+  it("keeps decoding switches of the wrong type on", () => {
+    const model = serverSettings(reader({ "model.lineFlow": "false", "model.valueGrammar": 0 })).model;
+    assert.equal(model.lineFlow, true);
+    assert.equal(model.valueGrammar, true);
+  });
+
+  it("sends a changed decoding switch with didChangeConfiguration (the server reloads the model)", () => {
+    const params = didChangeConfigurationParams(reader({ "model.returnFromLocals": false }));
+    assert.equal(params.settings.cwm.model.returnFromLocals, false);
   });
 
   it("rounds integer settings down to integers", () => {
