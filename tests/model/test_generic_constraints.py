@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+import itertools
 from dataclasses import replace
 
+from cwm_lsp.model.effects import LineEffects
+from cwm_lsp.model.flow import RETURN, LineFlow
+from cwm_lsp.model.literal import LiteralState, literal_complete, literal_feed
 from cwm_lsp.model.world import LlamaWorldModel
 from cwm_lsp.trace import frame_depths
 
@@ -45,3 +50,30 @@ def test_without_constraints_a_random_model_yields_counted_errors(
     imagined = free.imagine(SOURCE, "f", "[1, 2]", max_frames=6)
     assert imagined.trace.parse_errors > 0
     assert imagined.trace.reason.value == "error"
+
+
+def test_a_random_model_follows_the_flow_and_writes_only_reprs(
+    tiny_generic: LlamaWorldModel,
+) -> None:
+    (node,) = [
+        n for n in ast.parse(SOURCE).body if isinstance(n, ast.FunctionDef) and n.name == "f"
+    ]
+    flow, effects = LineFlow(node), LineEffects(node)
+    trace = tiny_generic.imagine(SOURCE, "f", "[1, 2]", max_frames=20).trace
+    assert trace.parse_errors == 0
+    own = [
+        fr
+        for fr, depth in zip(trace.frames, frame_depths(trace.frames), strict=True)
+        if depth == 0 and fr.event in ("call", "line", "return")
+    ]
+    for before, after in itertools.pairwise(own):
+        following = flow.first if before.event == "call" else flow.after(before.line)
+        assert following is not None
+        assert (RETURN if after.event == "return" else after.line) in following
+        if before.event == "line" and after.event == "line":
+            changed = {k for k, v in after.locals.items() if before.locals.get(k) != v}
+            assert changed <= (effects.changes(before.line) or set())
+    for frame in trace.frames:
+        for value in [*frame.locals.values(), *([frame.value] if frame.value else [])]:
+            state = literal_feed(LiteralState(), value.encode())
+            assert state is not None and literal_complete(state), value
