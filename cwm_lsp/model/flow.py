@@ -54,11 +54,18 @@ class LineFlow:
     def __init__(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self._after: dict[int, set[int]] = {}
         self._unknown: set[int] = set()
+        #: lines where an exception may be caught or suppressed (try bodies, with blocks)
+        self._guarded: set[int] = set()
         body = list(node.body)
         if body and _is_docstring(body[0]):
             body = body[1:]  # not compiled: no line event
         self.first: Targets = self._first(body, 0, frozenset({RETURN}))
         self._block(body, frozenset({RETURN}), _Context())
+
+    def guarded(self, line: int) -> bool:
+        """Can an exception raised on ``line`` be caught (or cleaned up) in this frame?
+        Where it cannot, the frame's next event is the return that propagates it."""
+        return line in self._guarded
 
     def after(self, line: int) -> Targets | None:
         """Lines (and :data:`RETURN`) that can follow ``line``; None when any line can."""
@@ -82,6 +89,13 @@ class LineFlow:
         end = getattr(node, "end_lineno", None)
         if start is not None:
             self._unknown.update(range(start, (end or start) + 1))
+
+    def _guard(self, nodes: Sequence[ast.AST]) -> None:
+        for node in nodes:
+            start = getattr(node, "lineno", None)
+            end = getattr(node, "end_lineno", None) or start
+            if start is not None and end is not None:
+                self._guarded.update(range(start, end + 1))
 
     def _first(self, stmts: Sequence[ast.stmt], index: int, cont: Targets) -> Targets:
         """Lines whose event can come first when ``stmts[index:]`` run, then ``cont``."""
@@ -115,10 +129,14 @@ class LineFlow:
             self._block(stmt.body, top, ctx.inside_loop(top, nxt))
             self._block(stmt.orelse, nxt, ctx)
         elif isinstance(stmt, ast.With | ast.AsyncWith):
+            self._guard(stmt.body)  # __exit__ may suppress it
             top = frozenset(header)
             self._add(header, self._first(stmt.body, 0, nxt | top) | nxt)
             self._block(stmt.body, nxt | top, ctx.with_detour(top))
         elif isinstance(stmt, ast.Try | ast.TryStar):
+            self._guard(stmt.body)
+            if stmt.finalbody:
+                self._guard([*stmt.orelse, *stmt.handlers, *stmt.finalbody])
             after_body = (
                 self._first(stmt.orelse, 0, nxt)
                 if stmt.orelse

@@ -156,6 +156,8 @@ class GenericFormat(FrameFormat):
         if last.event == "exception":
             # As sys.settrace reports it: the frame handles the exception (a
             # line of the handler runs next) or lets it propagate (returns).
+            if self.unguarded(frames):
+                return ["return"]  # no try or with around the line: it propagates
             return ["line", "return"]
         if last.event == "return" and len(frames) > 1 and frames[-2].event == "exception":
             return ["exception"]  # the propagating exception arrives in the caller
@@ -181,6 +183,14 @@ class GenericFormat(FrameFormat):
             and (e != "call" or calls)
         ]
         return kept or events
+
+    def unguarded(self, frames: Sequence[Frame]) -> bool:
+        """The last exception was raised where nothing in its frame can catch it."""
+        scopes = self.scopes(frames)
+        if not self.line_flow or not scopes:
+            return False
+        flow = self.index.flow(scopes[-1])
+        return flow is not None and not flow.guarded(frames[-1].line)
 
     def may_call(self, frames: Sequence[Frame]) -> bool:
         """Can the current line start a frame of the file's code?"""

@@ -1,7 +1,7 @@
 """End to end: the real server process (``python -m cwm_lsp --stdio``) with the real
 default model, driven by pytest-lsp with VS Code's and Neovim's capabilities.
 
-Kept cheap: three small functions, temperature 0, few frames, one server per
+Kept cheap: four small functions, temperature 0, few frames, one server per
 client profile (predictions are cached, so each function costs one model call).
 """
 
@@ -59,8 +59,13 @@ def scale(x):
     return y
 
 
+def fail(n):
+    raise ValueError(n)
+
+
 add_one(4)
 divide(3)
+fail(1)
 """
 
 
@@ -100,6 +105,23 @@ async def test_hints_change_after_an_edit(client: LanguageClient) -> None:
         "new hints",
     )
     assert "result" not in labels(found)[1]
+
+
+async def test_a_function_that_raises_gets_an_information_diagnostic(
+    client: LanguageClient,
+) -> None:
+    async def predicted() -> list[types.Diagnostic]:
+        return [d for d in client.diagnostics.get(URI, []) if d.source == "cwm"]
+
+    found = await poll(
+        predicted,
+        lambda ds: any(d.range.start.line == 16 for d in ds),
+        MODEL_WAIT,
+        "the diagnostic of fail()",
+    )
+    diagnostic = next(d for d in found if d.range.start.line == 16)
+    assert diagnostic.severity == types.DiagnosticSeverity.Information
+    assert diagnostic.message
 
 
 @pytest.mark.xfail(

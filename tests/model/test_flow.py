@@ -222,3 +222,12 @@ def test_handlers_are_not_modelled() -> None:
     )
     assert flow.after(4) is None and flow.after(5) is None
     assert flow.after(3) == frozenset({6})
+
+
+def test_an_exception_outside_try_and_with_can_only_propagate() -> None:
+    flow = flow_of(
+        "def f(x):\n    y = 1 / x\n    try:\n        z = 1 / y\n    except ZeroDivisionError:\n"
+        "        z = 0\n    return z\n"
+    )
+    assert not flow.guarded(2)
+    assert flow.guarded(4)
