@@ -14,6 +14,7 @@ what changed at a line; everything else stays as it was.
 from __future__ import annotations
 
 import ast
+import builtins
 
 from cwm_lsp.model.flow import header_lines
 
@@ -33,7 +34,14 @@ _CALLING = (
 class LineEffects:
     """Names each line of one function can change."""
 
-    def __init__(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    def __init__(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        file_functions: frozenset[str] | None = None,
+        generators: bool = True,
+    ) -> None:
+        """``file_functions``: names of the file's functions (None: unknown, any call
+        may reach them); ``generators``: whether the file defines generator functions."""
         self._names: dict[int, set[str]] = {}
         self._calls: set[int] = set()
         self._aliases = _aliases(node)
@@ -44,8 +52,7 @@ class LineEffects:
             mentioned |= _bound_names(stmt)
             for line in own:
                 self._names.setdefault(line, set()).update(mentioned)
-            calling = any(isinstance(n, _CALLING) for n in nodes)
-            if calling or isinstance(stmt, ast.For | ast.AsyncFor):
+            if _may_start_frame(stmt, nodes, file_functions, generators):
                 self._calls.update(own)
 
     def may_call(self, line: int) -> bool:
@@ -63,6 +70,32 @@ class LineEffects:
         for name in names:
             out |= self._aliases.get(name, set())
         return frozenset(out)
+
+
+def _may_start_frame(
+    stmt: ast.stmt,
+    nodes: list[ast.AST],
+    file_functions: frozenset[str] | None,
+    generators: bool,
+) -> bool:
+    """Can running ``stmt``'s own code enter a frame of the file's code?"""
+    if isinstance(stmt, ast.For | ast.AsyncFor) and generators:
+        return True  # the next item of a generator runs its frame
+    if isinstance(stmt, ast.With | ast.AsyncWith):
+        return True  # __enter__/__exit__ of a context manager the file may define
+    for n in nodes:
+        if isinstance(n, _CALLING) and not isinstance(n, ast.Call):
+            return True  # lambdas, comprehensions, yield, await
+        if file_functions is None:
+            if isinstance(n, ast.Call):
+                return True
+            continue
+        if isinstance(n, ast.Name) and n.id in file_functions:
+            return True  # called, or passed along to be called
+        calls_a_name = isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        if calls_a_name and not hasattr(builtins, n.func.id):  # type: ignore[attr-defined]
+            return True  # a local or a parameter holding a callable
+    return False
 
 
 def _statements(body: list[ast.stmt]) -> list[ast.stmt]:

@@ -44,6 +44,8 @@ from cwm_lsp.model.generic_text import (
     render_frames,
     scope_base,
 )
+from cwm_lsp.model.loops import bind
+from cwm_lsp.model.loops import items as items_of
 from cwm_lsp.model.source_index import FunctionInfo, SourceIndex
 from cwm_lsp.trace import VALUE_KEY, Event, Frame, frame_depths
 
@@ -184,6 +186,49 @@ class GenericFormat(FrameFormat):
         ]
         return kept or events
 
+    def loop_plan(self, frames: Sequence[Frame]) -> str | frozenset[int] | None:
+        """At the header of a ``for`` loop over a value the state holds: the next
+        frame's text (the next item), or the loop's exits (no item left); None when
+        the model decides."""
+        scopes = self.scopes(frames)
+        position = self.position(frames)
+        if not self.line_flow or not scopes or position is None or position[0] != "line":
+            return None
+        scope, header = scopes[-1], position[1]
+        loop = self.index.loops(scope).get(header)
+        flow = self.index.flow(scope)
+        following = flow.after(header) if flow is not None else None
+        if loop is None or following is None:
+            return None
+        count, first_state = 0, None
+        depths = frame_depths(frames)
+        depth = depths[-1] - (1 if frames[-1].event == "return" else 0)
+        for frame, d in zip(reversed(frames), reversed(depths), strict=True):
+            if d > depth or frame.event == "return":
+                continue
+            if d < depth or frame.event != "line" or not loop.header <= frame.line <= loop.end:
+                break
+            if frame.line == header:
+                count, first_state = count + 1, frame.locals
+        if first_state is None:
+            return None
+        found = items_of(loop, first_state)
+        inside = set(range(loop.header + 1, loop.end + 1))
+        if found is None:
+            return None
+        if count > len(found):
+            exits = frozenset(following - inside)
+            return exits or None
+        body = sorted(following & inside)
+        bound = bind(loop, found[count - 1])
+        if len(body) != 1 or bound is None:
+            return None
+        base = self._base(frames)
+        frame = Frame(
+            event="line", line=body[0], source=self.source_of(body[0]), locals={**base, **bound}
+        )
+        return render_frame(frame, base)
+
     def unguarded(self, frames: Sequence[Frame]) -> bool:
         """The last exception was raised where nothing in its frame can catch it."""
         scopes = self.scopes(frames)
@@ -302,6 +347,8 @@ class GenericFormat(FrameFormat):
                     closing = machine.closing() if hasattr(machine, "closing") else "\n"
                 except ValueError as exc:
                     raise NoValidToken(f"cannot close a runaway value: {exc}") from None
+                if not machine.accepts(closing.encode()) and isinstance(machine, LocalsMachine):
+                    machine.unchanged = {}  # the only way out restates a value: let it
                 if not machine.accepts(closing.encode()):
                     raise NoValidToken(f"cannot close a runaway value with {closing!r}")
                 dec.push_text(closing)
@@ -322,6 +369,17 @@ class GenericFormat(FrameFormat):
             return Generated(ended=True)
         scope = scopes[-1]
         events = [force] if force else self.allowed_events(frames)
+        plan = self.loop_plan(frames) if force in (None, "line") else None
+        if isinstance(plan, str):
+            dec.push_text(plan)  # the next item of a loop over a known value
+            return self._parse(dec, frames, start)
+        exits = plan  # the loop is done: only its exits
+        if exits is not None:
+            events = []
+            if exits - {RETURN}:
+                events.append("line")
+            if RETURN in exits:
+                events.append("return")
         try:
             choice = ChoiceMachine(_EVENT_TEXT[e] for e in events)
             self._run(dec, choice, should_stop)
@@ -329,8 +387,9 @@ class GenericFormat(FrameFormat):
             if event in ("call", "line"):
                 if event == "call":
                     pool = sorted({p for f in self.index.functions for p in f.params})
-                elif frames[-1].event in ("call", "exception"):
-                    pool = []  # the first line sees the call's state; a raise changes nothing
+                elif frames[-1].event in ("call", "exception") or exits is not None:
+                    pool = []  # the first line sees the call's state; a raise or an ended loop
+                    # changes nothing
                 else:
                     pool = self.changeable(frames, scope)
                 base = self._base(frames) if event == "line" else {}
@@ -342,7 +401,7 @@ class GenericFormat(FrameFormat):
                     numbers = self.call_lines(local_machine.used, frames)
                 else:
                     numbers = set(scope.lines)
-                    following = self.next_lines(frames)
+                    following = exits if exits is not None else self.next_lines(frames)
                     if following is not None and numbers & following:
                         numbers &= following  # only lines that can run next
                     last = frames[-1]
@@ -366,7 +425,7 @@ class GenericFormat(FrameFormat):
                 dec.push_text(f" {source}\n")
             else:
                 dec.push_text(f" {source}{VALUE_ARROW}")
-                known = self.returned_local(frames, event, source)
+                known = "None" if exits is not None else self.returned_local(frames, event, source)
                 if known is not None:
                     dec.push_text(f"{known}\n")  # `return name`: the value name has now
                 else:

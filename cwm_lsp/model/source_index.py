@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from cwm_lsp.model.effects import LineEffects
 from cwm_lsp.model.flow import LineFlow
+from cwm_lsp.model.loops import LoopInfo, find_loops
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 
@@ -43,10 +44,14 @@ class SourceIndex:
         self.tree = ast.parse(source)
         #: instances of the file's classes can run file code without a call (operators)
         self.has_classes = any(isinstance(n, ast.ClassDef) for n in ast.walk(self.tree))
+        self.has_generators = any(
+            isinstance(n, ast.Yield | ast.YieldFrom) for n in ast.walk(self.tree)
+        )
         self.functions: list[FunctionInfo] = []
         self._nodes: dict[FunctionInfo, FunctionNode] = {}
         self._flows: dict[FunctionInfo, LineFlow | None] = {}
         self._effects: dict[FunctionInfo, LineEffects | None] = {}
+        self._loops: dict[FunctionInfo, dict[int, LoopInfo]] = {}
         self._collect(self.tree, "")
         self.by_call_line: dict[int, FunctionInfo] = {}
         for info in self.functions:
@@ -93,12 +98,21 @@ class SourceIndex:
                 self._flows[info] = None
         return self._flows[info]
 
+    def loops(self, info: FunctionInfo) -> dict[int, LoopInfo]:
+        """``for`` loops of ``info`` whose items can be read off the state, by header line."""
+        if info not in self._loops:
+            node = self._nodes.get(info)
+            is_def = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            self._loops[info] = find_loops(node) if is_def else {}  # type: ignore[arg-type]
+        return self._loops[info]
+
     def effects(self, info: FunctionInfo) -> LineEffects | None:
         """Which locals each line of ``info`` can change (None for a lambda)."""
         if info not in self._effects:
             node = self._nodes.get(info)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                self._effects[info] = LineEffects(node)
+                names = frozenset(f.name for f in self.functions)
+                self._effects[info] = LineEffects(node, names, self.has_generators)
             else:
                 self._effects[info] = None
         return self._effects[info]

@@ -60,3 +60,13 @@ def test_only_lines_that_call_can_start_a_frame(effects: LineEffects) -> None:
     assert effects.may_call(4)  # a for loop may resume a generator
     assert not effects.may_call(5)  # if n > k:
     assert not effects.may_call(9)  # return total
+
+
+def test_knowing_the_files_functions_only_their_names_and_unknown_callables_call() -> None:
+    source = "def f(text, g):\n    n = len(text)\n    text.upper()\n    m = helper(n)\n    g(m)\n"
+    (node,) = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef)]
+    effects = LineEffects(node, frozenset({"f", "helper"}), generators=False)
+    assert not effects.may_call(2)  # a builtin
+    assert not effects.may_call(3)  # a method of a value
+    assert effects.may_call(4)  # a function of the file
+    assert effects.may_call(5)  # a parameter holding a callable
