@@ -170,6 +170,8 @@ class LocalsMachine(Machine):
                 if byte in (ord(","), ord("}")) and not lit.stack and not lit.quote:
                     if not literal_complete(lit) or self.unchanged.get(state.name) == state.buf:
                         return None
+                    if byte == ord(",") and not self._unused(state.used):
+                        return None  # no name left to write after the comma
                     state = replace(state, mode="sep" if byte == ord(",") else "after")
                     continue
                 stepped_lit = literal_step(lit, byte)
@@ -185,6 +187,8 @@ class LocalsMachine(Machine):
                 if at_top and mode == "value" and byte in (ord(","), ord("}")):
                     if self.unchanged.get(state.name) == state.buf:
                         return None
+                    if byte == ord(",") and not self._unused(state.used):
+                        return None  # no name left to write after the comma
                     state = replace(state, mode="sep" if byte == ord(",") else "after")
                     continue
                 if mode == "value0" and byte in (ord(","), ord("}"), ord(" ")):
@@ -204,6 +208,9 @@ class LocalsMachine(Machine):
                     return None
                 state = replace(state, mode="done")
         return state
+
+    def _unused(self, used: frozenset[str]) -> bool:
+        return any(n.decode() not in used for n in self.names)
 
     def options(self) -> list[bytes] | None:
         state = self.state

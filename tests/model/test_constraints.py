@@ -75,3 +75,8 @@ def test_values_end_at_the_newline_and_call_args_at_the_closing_paren() -> None:
     assert not LineValueMachine().accepts(b"\n")
     args = ArgsMachine()
     assert feed(args, b"'a)', [1", b"])\n") and args.done
+
+
+def test_no_comma_after_the_last_name_that_can_change() -> None:
+    assert not feed(LocalsMachine(["x"]), b"x=1, ")
+    assert feed(LocalsMachine(["x", "y"]), b"x=1, y=2} ")
