@@ -44,7 +44,7 @@ class LineEffects:
         may reach them); ``generators``: whether the file defines generator functions."""
         self._names: dict[int, set[str]] = {}
         self._calls: set[int] = set()
-        self._aliases = _aliases(node)
+        self._aliases = aliases(node)
         for stmt in _statements(node.body):
             own = header_lines(stmt)
             nodes = [n for part in _own_parts(stmt) for n in ast.walk(part)]
@@ -139,7 +139,7 @@ def _bound_names(stmt: ast.stmt) -> set[str]:
     return set()
 
 
-def _aliases(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, set[str]]:
+def aliases(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, set[str]]:
     """name -> names that may share its object (from ``a = b`` statements, transitively)."""
     pairs: list[tuple[str, str]] = []
     for n in ast.walk(node):

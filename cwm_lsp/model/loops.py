@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cwm_lsp.model.effects import aliases
+
 #: loops longer than this are left to the model (and the frame cap)
 MAX_ITEMS = 10_000
 
@@ -38,7 +40,7 @@ class LoopInfo:
 def find_loops(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[int, LoopInfo]:
     """header line -> the ``for`` loops whose items can be read off the state."""
     found: dict[int, LoopInfo] = {}
-    aliased = _aliased(node)
+    aliased = frozenset(aliases(node))  # names that may share an object with another
     for stmt in ast.walk(node):
         if not isinstance(stmt, ast.For) or stmt.orelse:
             continue
@@ -156,16 +158,6 @@ SAFE_FUNCTIONS = frozenset(
         "oct",
     ]
 )
-
-
-def _aliased(node: ast.AST) -> frozenset[str]:
-    """Names on either side of a plain ``a = b``: they may share an object."""
-    out: set[str] = set()
-    for n in ast.walk(node):
-        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name):
-            out.add(n.value.id)
-            out.update(t.id for t in n.targets if isinstance(t, ast.Name))
-    return frozenset(out)
 
 
 def _root(expr: ast.expr) -> ast.expr:

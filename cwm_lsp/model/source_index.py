@@ -35,6 +35,13 @@ class FunctionInfo:
     lines: frozenset[int] = field(default_factory=frozenset)
 
 
+@dataclass(frozen=True)
+class _Analysis:
+    flow: LineFlow
+    effects: LineEffects
+    loops: dict[int, LoopInfo]
+
+
 class SourceIndex:
     """The functions of a Python file; raises SyntaxError when the file does not parse."""
 
@@ -49,9 +56,7 @@ class SourceIndex:
         )
         self.functions: list[FunctionInfo] = []
         self._nodes: dict[FunctionInfo, FunctionNode] = {}
-        self._flows: dict[FunctionInfo, LineFlow | None] = {}
-        self._effects: dict[FunctionInfo, LineEffects | None] = {}
-        self._loops: dict[FunctionInfo, dict[int, LoopInfo]] = {}
+        self._analyses: dict[FunctionInfo, _Analysis | None] = {}
         self._collect(self.tree, "")
         self.by_call_line: dict[int, FunctionInfo] = {}
         for info in self.functions:
@@ -88,34 +93,35 @@ class SourceIndex:
         self.functions.append(info)
         self._nodes[info] = node
 
-    def flow(self, info: FunctionInfo) -> LineFlow | None:
-        """Which line can follow which in ``info``'s frame (None for a lambda)."""
-        if info not in self._flows:
-            node = self._nodes.get(info)
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                self._flows[info] = LineFlow(node)
-            else:
-                self._flows[info] = None
-        return self._flows[info]
-
-    def loops(self, info: FunctionInfo) -> dict[int, LoopInfo]:
-        """``for`` loops of ``info`` whose items can be read off the state, by header line."""
-        if info not in self._loops:
-            node = self._nodes.get(info)
-            is_def = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            self._loops[info] = find_loops(node) if is_def else {}  # type: ignore[arg-type]
-        return self._loops[info]
-
-    def effects(self, info: FunctionInfo) -> LineEffects | None:
-        """Which locals each line of ``info`` can change (None for a lambda)."""
-        if info not in self._effects:
+    def _analysis(self, info: FunctionInfo) -> _Analysis | None:
+        """The flow, effects and loops of a def (None for a lambda), built once."""
+        if info not in self._analyses:
             node = self._nodes.get(info)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 names = frozenset(f.name for f in self.functions)
-                self._effects[info] = LineEffects(node, names, self.has_generators)
+                self._analyses[info] = _Analysis(
+                    flow=LineFlow(node),
+                    effects=LineEffects(node, names, self.has_generators),
+                    loops=find_loops(node),
+                )
             else:
-                self._effects[info] = None
-        return self._effects[info]
+                self._analyses[info] = None
+        return self._analyses[info]
+
+    def flow(self, info: FunctionInfo) -> LineFlow | None:
+        """Which line can follow which in ``info``'s frame (None for a lambda)."""
+        analysis = self._analysis(info)
+        return analysis.flow if analysis else None
+
+    def loops(self, info: FunctionInfo) -> dict[int, LoopInfo]:
+        """``for`` loops of ``info`` whose items can be read off the state, by header line."""
+        analysis = self._analysis(info)
+        return analysis.loops if analysis else {}
+
+    def effects(self, info: FunctionInfo) -> LineEffects | None:
+        """Which locals each line of ``info`` can change (None for a lambda)."""
+        analysis = self._analysis(info)
+        return analysis.effects if analysis else None
 
     def find(self, function: str) -> FunctionInfo:
         """The function named ``function`` (plain name, ``Class.method`` or qualname)."""
