@@ -14,6 +14,19 @@ Raw decode is measured twice in the same run:
   blamed for that).  The in-session ratio is against this figure.
 - on a short prompt (``def fibonacci(n):``), the figure most benchmarks quote.
 
+Each figure is the median of ``--repeat`` runs (default 3) of the whole
+session in the same process, the KV cache emptied between runs, so one
+preempted decode on a shared machine does not decide a ratio; the runs
+produce the same frames (greedy decoding), which the script checks.  A
+session settles each frame as it makes it, so step k evaluates frame k's
+own tokens.
+
+Throughput inside the session is given two ways: tokens the model
+*generated* (sampled) per second, and every token llama.cpp *decoded* per
+second (generated plus the forced ones: the line's source text, the
+format's punctuation), both against raw decode, which decodes one generated
+token per call.
+
 The traced function (``--source``) decides which frames step 2 and step 50
 are.  ``collatz`` (the default) is a ``while`` loop the model steps through
 frame by frame.  ``letters`` is a loop of period 2 over single letters; since
@@ -73,35 +86,26 @@ def raw_decode(world, n_tokens: int, prompt: str | list[int] | None = None) -> f
     llama = world.engine.llama
     if prompt is None:
         prompt = "def fibonacci(n):\n    "
-        llama.reset()
+        world.engine.clear()
     llama.create_completion(prompt, max_tokens=1, temperature=0.0)
     started = time.perf_counter()
     out = llama.create_completion(prompt, max_tokens=n_tokens, temperature=0.0)
     seconds = time.perf_counter() - started
-    world.engine._logits_at = -1  # the high-level API moved the cache under the engine
-    world.engine._owner = None
+    world.engine.used_outside()  # the high-level API moved the cache under the engine
     return int(out["usage"]["completion_tokens"]) / seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--model", help="GGUF path (default: the embedded default model)")
-    parser.add_argument("--steps", type=int, default=50)
-    parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--source", choices=sorted(SOURCES), default="collatz")
-    parser.add_argument("--out", default="bench-model.json")
-    args = parser.parse_args()
-
-    world = load_model(ModelConfig(path=args.model, n_threads=args.threads))
-    raw_short = raw_decode(world, 64)
-
-    source, function, call_args = SOURCES[args.source]
-    session = world.session(source, function, args=call_args, max_frames=args.steps + 5)
-    raw_at: list[float] = []
-    started = time.perf_counter()
-    session.reset()
+def one_run(world, source: str, function: str, call_args: str, n_steps: int, number: int):  # type: ignore[no-untyped-def]
+    """One trace session from an empty cache: per-step figures, and raw decode at its context."""
+    world.engine.clear()
+    session = world.session(source, function, args=call_args, max_frames=n_steps + 5)
+    t0 = time.perf_counter()
+    session.reset()  # the prompt and the entry frame
+    prompt_seconds = time.perf_counter() - t0
+    prompt_evaluated = session.tokens_evaluated
     steps: list[dict[str, Any]] = []
-    for number in range(1, args.steps + 1):
+    raw_at: list[float] = []
+    for step in range(1, n_steps + 1):
         evaluated, generated, history = (
             session.tokens_evaluated,
             session.tokens_generated,
@@ -112,35 +116,86 @@ def main() -> None:
         seconds = time.perf_counter() - t0
         steps.append(
             {
-                "step": number,
+                "step": step,
                 "seconds": seconds,
                 "tokens_evaluated": session.tokens_evaluated - evaluated,
                 "tokens_generated": session.tokens_generated - generated,
                 "frame_tokens": len(session.decoder.tokens) - history,
+                "context": len(session.decoder.tokens),
                 "line": frame.line,
                 "event": frame.event,
             }
         )
         print(
-            f"step {number}: {seconds:.2f}s evaluated {steps[-1]['tokens_evaluated']}",
+            f"run {number} step {step}: {seconds:.2f}s evaluated {steps[-1]['tokens_evaluated']}",
             file=sys.stderr,
             flush=True,
         )
-        if number == 1:  # raw decode at the context where the session starts stepping
+        if step == 1:  # raw decode at the context where the session starts stepping
             raw_at.append(raw_decode(world, 64, list(session.decoder.tokens)))
         if session.done:
             break
-    total = time.perf_counter() - started - 0.0
     raw_at.append(raw_decode(world, 64, list(session.decoder.tokens)))  # ... and where it ends
-    raw_short = (raw_short + raw_decode(world, 64)) / 2  # the load may have changed meanwhile
-    raw = statistics.mean(raw_at)
+    parse_errors = session.parse_errors
+    session.close()
+    return {
+        "prompt_seconds": prompt_seconds,
+        "prompt_evaluated": prompt_evaluated,
+        "steps": steps,
+        "raw_at": raw_at,
+        "parse_errors": parse_errors,
+    }
+
+
+def median_steps(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per step: the first run's frame and counts, the median wall time over the runs."""
+    n = min(len(r["steps"]) for r in runs)
+    merged = []
+    for i in range(n):
+        first = dict(runs[0]["steps"][i])
+        timings = [r["steps"][i]["seconds"] for r in runs]
+        first["seconds_each_run"] = timings
+        first["seconds"] = statistics.median(timings)
+        first["same_frame_in_every_run"] = all(
+            (r["steps"][i]["line"], r["steps"][i]["tokens_evaluated"])
+            == (first["line"], first["tokens_evaluated"])
+            for r in runs
+        )
+        merged.append(first)
+    return merged
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", help="GGUF path (default: the embedded default model)")
+    parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the session (median)")
+    parser.add_argument("--source", choices=sorted(SOURCES), default="collatz")
+    parser.add_argument("--out", default="bench-model.json")
+    args = parser.parse_args()
+
+    world = load_model(ModelConfig(path=args.model, n_threads=args.threads))
+    source, function, call_args = SOURCES[args.source]
+    raw_short_each: list[float] = []
+    runs = []
+    started = time.perf_counter()
+    for number in range(1, max(1, args.repeat) + 1):
+        raw_short_each.append(raw_decode(world, 64))
+        runs.append(one_run(world, source, function, call_args, args.steps, number))
+    total = time.perf_counter() - started
+    raw_short = statistics.median(raw_short_each)
+    raw_at = [value for run in runs for value in run["raw_at"]]
+    raw = statistics.median(raw_at)
+    steps = median_steps(runs)
     later = steps[1:]
     gen_tokens = sum(s["tokens_generated"] for s in later)
+    eval_tokens = sum(s["tokens_evaluated"] for s in later)
     gen_seconds = sum(s["seconds"] for s in later)
     in_session = gen_tokens / gen_seconds if gen_seconds else 0.0
+    decoded = eval_tokens / gen_seconds if gen_seconds else 0.0
     last = steps[-1]
     ratio = last["seconds"] / steps[1]["seconds"] if len(steps) > 1 else float("nan")
-    # Robust version of the ratio: median of the last 5 steps over the median of steps 2-6.
     ratio_median = statistics.median(s["seconds"] for s in steps[-5:]) / statistics.median(
         s["seconds"] for s in steps[1:6]
     )
@@ -154,13 +209,20 @@ def main() -> None:
         "model": world.info.path,
         "format": world.info.format,
         "source": args.source,
+        "repeat": len(runs),
         "raw_decode_tokens_per_s": raw,
         "raw_decode_at_session_context": raw_at,
         "raw_decode_short_prompt_tokens_per_s": raw_short,
-        "session_context_tokens": [steps[0]["frame_tokens"], len(session.decoder.tokens)],
+        "raw_decode_short_prompt_each_run": raw_short_each,
+        "prompt_tokens": runs[0]["prompt_evaluated"],
+        "prompt_seconds_each_run": [r["prompt_seconds"] for r in runs],
+        "session_context_tokens": [steps[0]["context"], last["context"]],
         "session_decode_tokens_per_s": in_session,
         "session_vs_raw": in_session / raw if raw else 0.0,
+        "session_decoded_tokens_per_s": decoded,
+        "session_decoded_vs_raw": decoded / raw if raw else 0.0,
         "steps": steps,
+        "same_frames_in_every_run": all(s["same_frame_in_every_run"] for s in steps),
         "last_step": last["step"],
         "step_last_over_step2": ratio,
         "step_last5_over_step2_6_median": ratio_median,
@@ -169,26 +231,33 @@ def main() -> None:
         },
         "tokens_per_frame": statistics.mean(s["frame_tokens"] for s in later),
         "generated_tokens_per_frame": statistics.mean(s["tokens_generated"] for s in later),
-        "parse_errors": session.parse_errors,
+        "parse_errors": sum(r["parse_errors"] for r in runs),
         "total_seconds": total,
     }
     with open(args.out, "w") as handle:
         json.dump(result, handle, indent=2)
     print(f"model: {world.info.path} ({world.info.format})\n")
-    print(f"traced: {function}({call_args})\n")
+    print(f"traced: {function}({call_args}), {len(runs)} runs, each figure the median\n")
     print("| metric | value |\n| --- | --- |")
     print(
         f"| raw llama.cpp decode at the session's context | {raw:.1f} tok/s "
-        f"(after step 1: {raw_at[0]:.1f}, after step {last['step']}: {raw_at[-1]:.1f}) |"
+        f"(each run after step 1 / after step {last['step']}: "
+        + ", ".join(f"{v:.1f}" for v in raw_at)
+        + ") |"
     )
     print(f"| raw llama.cpp decode, short prompt | {raw_short:.1f} tok/s |")
     print(
-        f"| decode inside the session | {in_session:.1f} tok/s ({in_session / raw:.2f}x raw at "
+        f"| generated inside the session | {in_session:.1f} tok/s ({in_session / raw:.2f}x raw at "
         f"the same context, {in_session / raw_short:.2f}x short-prompt raw) |"
     )
     print(
+        f"| decoded inside the session (generated + forced) | {decoded:.1f} tok/s "
+        f"({decoded / raw:.2f}x raw at the same context) |"
+    )
+    print(
         f"| step {last['step']} / step 2 wall time | {last['seconds']:.2f} s / "
-        f"{steps[1]['seconds']:.2f} s = {ratio:.2f} (lines {last['line']} / {steps[1]['line']}) |"
+        f"{steps[1]['seconds']:.2f} s = {ratio:.2f} (lines {last['line']} / {steps[1]['line']}, "
+        f"evaluated {last['tokens_evaluated']} / {steps[1]['tokens_evaluated']}) |"
     )
     for a, b in pairs:
         print(
@@ -199,16 +268,21 @@ def main() -> None:
     print(
         f"| tokens per frame (all / generated) | {result['tokens_per_frame']:.1f} / {result['generated_tokens_per_frame']:.1f} |"
     )
-    print(f"| parse errors | {session.parse_errors} |\n")
     print(
-        "| step | line | event | evaluated | generated | seconds |\n| --- | --- | --- | --- | --- | --- |"
+        f"| prompt (reset) | {result['prompt_tokens']} tokens, "
+        f"{statistics.median(result['prompt_seconds_each_run']):.1f} s |"
+    )
+    print(f"| same frames in every run | {result['same_frames_in_every_run']} |")
+    print(f"| parse errors | {result['parse_errors']} |\n")
+    print(
+        "| step | line | event | evaluated | generated | context | seconds (median) |\n"
+        "| --- | --- | --- | --- | --- | --- | --- |"
     )
     for s in steps:
         print(
             f"| {s['step']} | {s['line']} | {s['event']} | {s['tokens_evaluated']} "
-            f"| {s['tokens_generated']} | {s['seconds']:.2f} |"
+            f"| {s['tokens_generated']} | {s['context']} | {s['seconds']:.2f} |"
         )
-    session.close()
     world.close()
 
 

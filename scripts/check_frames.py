@@ -10,7 +10,8 @@ it goes, then a summary.
 already wrote (``cwm-lsp eval --out DIR`` writes ``DIR/rows.jsonl``; several
 files for a run made in shards), without loading the model again.
 
-    .venv/bin/python scripts/check_frames.py --max-frames 40 [--limit N] [--out check-frames.jsonl]
+    .venv/bin/python scripts/check_frames.py --max-frames 40 [--start K] [--limit N] [--ids ID ...] \
+        [--out check-frames.jsonl]
     .venv/bin/python scripts/check_frames.py --from-eval eval-out/full-200/rows.jsonl
 """
 
@@ -68,7 +69,9 @@ def main() -> None:
     parser.add_argument("--data", default=str(DEFAULT_DATA))
     parser.add_argument("--model")
     parser.add_argument("--max-frames", type=int, default=40)
+    parser.add_argument("--start", type=int, default=0, help="first row (for shards)")
     parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--ids", nargs="+", metavar="ID", help="only these rows (by id)")
     parser.add_argument("--out", default="check-frames.jsonl")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--from-eval", nargs="+", metavar="ROWS.jsonl")
@@ -92,8 +95,12 @@ def main() -> None:
 
     text = Path(args.data).read_text(encoding="utf-8")
     rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    rows = rows[args.start :]
     if args.limit:
         rows = rows[: args.limit]
+    if args.ids:
+        wanted = set(args.ids)
+        rows = [row for row in rows if row["id"] in wanted]
     world = load_model(ModelConfig(path=args.model, n_threads=args.threads))
     with open(args.out, "w", encoding="utf-8") as out:
         for row in rows:

@@ -36,7 +36,8 @@ class ModelConfig:
     - ``value_grammar``: values are decoded under a grammar of Python reprs
       (off: any single line with balanced quotes and brackets).
     - ``line_flow``: only lines that can run next, and only locals the line
-      can change, may be written.
+      can change, may be written; a loop's items and an exception that the
+      line's arithmetic makes certain are read off the state.
     - ``return_locals``: the value of ``return name`` is the local's current
       value, not decoded.
     """

@@ -5,7 +5,7 @@ order of the model's preference (top 64, then more), so a constraint costs a
 few checks per token instead of a mask over the whole vocabulary, and the
 decode runs at llama.cpp's own speed.  Forced tokens are only appended to the
 history; they are evaluated together, in one batch, when the next logits are
-needed.
+needed or when the session settles at the end of a frame.
 """
 
 from __future__ import annotations
@@ -115,6 +115,15 @@ class Decoder:
     def logits(self) -> npt.NDArray[np.float32]:
         self.tokens_evaluated += self.engine.sync(self, self.tokens)
         return self.engine.logits()
+
+    def settle(self) -> None:
+        """Evaluate the tokens pushed since the last logits, so the cache holds the whole history.
+
+        A session settles after each frame: a step then evaluates its own
+        frame's tokens, not the forced tail of the frame before it.
+        """
+        if self.tokens:
+            self.tokens_evaluated += self.engine.sync(self, self.tokens)
 
     def next(self, accept: Accept | None = None, allowed: Sequence[int] | None = None) -> Pick:
         """Choose the next token (under ``accept`` / among ``allowed``) and append it."""

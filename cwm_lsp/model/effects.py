@@ -45,7 +45,7 @@ class LineEffects:
         self._names: dict[int, set[str]] = {}
         self._calls: set[int] = set()
         self._aliases = aliases(node)
-        for stmt in _statements(node.body):
+        for stmt in statements(node.body):
             own = header_lines(stmt)
             nodes = [n for part in _own_parts(stmt) for n in ast.walk(part)]
             mentioned = {n.id for n in nodes if isinstance(n, ast.Name)}
@@ -98,7 +98,7 @@ def _may_start_frame(
     return False
 
 
-def _statements(body: list[ast.stmt]) -> list[ast.stmt]:
+def statements(body: list[ast.stmt]) -> list[ast.stmt]:
     """Every statement of a function body, nested blocks included (not nested functions)."""
     out: list[ast.stmt] = []
     for stmt in body:
@@ -106,11 +106,11 @@ def _statements(body: list[ast.stmt]) -> list[ast.stmt]:
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             continue
         for field in ("body", "orelse", "finalbody"):
-            out += _statements(getattr(stmt, field, None) or [])
+            out += statements(getattr(stmt, field, None) or [])
         for handler in getattr(stmt, "handlers", None) or []:
-            out += _statements(handler.body)
+            out += statements(handler.body)
         for case in getattr(stmt, "cases", None) or []:
-            out += _statements(case.body)
+            out += statements(case.body)
     return out
 
 

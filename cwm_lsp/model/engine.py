@@ -170,6 +170,18 @@ class Engine:
             self.llama.n_tokens = n
         self._logits_at = -1
 
+    def clear(self) -> None:
+        """Empty the KV cache and drop every snapshot: the next sync evaluates from the start."""
+        self._snapshots.clear()
+        self._owner = None
+        self.llama.n_tokens = 0  # eval() drops the cache past n_tokens first
+        self._logits_at = -1
+
+    def used_outside(self) -> None:
+        """llama's own API (``create_completion``) moved the cache: keep its tokens, not its logits."""
+        self._owner = None
+        self._logits_at = -1
+
     def forget(self, owner: object) -> None:
         """Drop ``owner``'s snapshot (its session closed)."""
         self._snapshots.pop(id(owner), None)

@@ -7,7 +7,9 @@ the function being executed, line numbers of lines that can run in it (or
 def lines of the file's functions for a call), and values that are Python
 reprs (:mod:`cwm_lsp.model.literal`; ``literal_values=False``: any single
 line with balanced quotes and brackets).  The source text after the line number is
-forced, never generated.  Without constraints the model writes free text and
+forced, never generated; so are a ``for`` loop's next item when the state holds
+the iterable (:mod:`cwm_lsp.model.loops`) and an exception that a line's
+arithmetic raises on the state's numbers (:mod:`cwm_lsp.model.faults`).  Without constraints the model writes free text and
 frames that do not parse are counted errors.
 """
 
@@ -229,6 +231,22 @@ class GenericFormat(FrameFormat):
         )
         return render_frame(frame, base)
 
+    def certain_fault(self, frames: Sequence[Frame]) -> str | None:
+        """At a line of plain arithmetic that raises on the state's numbers (``a / zero``
+        with ``zero = 0``): the exception frame's text; None when the model decides."""
+        last = frames[-1] if frames else None
+        if not self.line_flow or last is None or last.event != "line":
+            return None
+        scopes = self.scopes(frames)
+        faults = self.index.faults(scopes[-1]) if scopes else None
+        if faults is None or last.line not in faults.lines:
+            return None
+        raised = faults.at(last.line, self._base(frames))
+        if raised is None:
+            return None
+        source = self.source_of(last.line)
+        return render_frame(Frame("exception", last.line, source, value=raised), None)
+
     def unguarded(self, frames: Sequence[Frame]) -> bool:
         """The last exception was raised where nothing in its frame can catch it."""
         scopes = self.scopes(frames)
@@ -368,6 +386,10 @@ class GenericFormat(FrameFormat):
         if not scopes:
             return Generated(ended=True)
         scope = scopes[-1]
+        fault = self.certain_fault(frames) if force is None else None
+        if fault is not None:
+            dec.push_text(fault)  # the line's arithmetic raises on the state's numbers
+            return self._parse(dec, frames, start)
         events = [force] if force else self.allowed_events(frames)
         plan = self.loop_plan(frames) if force in (None, "line") else None
         if isinstance(plan, str):

@@ -2,8 +2,11 @@
 
 The session keeps the token history of its trace and, for every frame, the
 history's length after it.  Moving forward appends tokens and the engine
-evaluates only those; ``back`` and ``edit`` cut the history back to a frame
-boundary, so the next step re-evaluates only from there.  ``index`` is always
+evaluates only those.  Each frame is settled when it is made (its forced tail,
+such as the line's source text, is evaluated then, not by the next step), so
+a step costs its own frame's tokens, whatever came before.  ``back`` and
+``edit`` cut the history back to a frame boundary, so the next step
+re-evaluates only from there.  ``index`` is always
 the last frame: moving back drops the frames after it, and stepping forward
 again regenerates them.
 """
@@ -99,6 +102,8 @@ class ImaginedSession:
         self._prompt_end = len(self.decoder.tokens)
         try:
             entry = self.fmt.entry(self.decoder, self._initial_args, self.should_stop)
+            if entry.frame is not None:
+                self.decoder.settle()  # the prompt, so the first step costs what any step does
         except ContextFullError as exc:
             return self._fail(EndReason.ERROR, str(exc))
         finally:
@@ -197,6 +202,12 @@ class ImaginedSession:
         self._cut(start)
         self.decoder.push(self.fmt.frame_tokens(self.frames, self.index))
         self._ends[self.index] = len(self.decoder.tokens)
+        try:
+            self.decoder.settle()
+        except ContextFullError:
+            pass  # the next step meets it again, and ends the trace with the reason
+        finally:
+            self._count()
         self.done = False
         self._check_end(edited)
         return edited
@@ -278,6 +289,8 @@ class ImaginedSession:
             start = len(self.decoder.tokens)
             try:
                 generated = self.fmt.generate(self.decoder, self.frames, force, self.should_stop)
+                if generated.frame is not None:
+                    self.decoder.settle()  # the frame's forced tail, now rather than next step
             except Cancelled:
                 self._cut(start)
                 self._count()

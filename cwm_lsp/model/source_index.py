@@ -12,6 +12,7 @@ import ast
 from dataclasses import dataclass, field
 
 from cwm_lsp.model.effects import LineEffects
+from cwm_lsp.model.faults import CertainFaults
 from cwm_lsp.model.flow import LineFlow
 from cwm_lsp.model.loops import LoopInfo, find_loops
 
@@ -40,6 +41,7 @@ class _Analysis:
     flow: LineFlow
     effects: LineEffects
     loops: dict[int, LoopInfo]
+    faults: CertainFaults
 
 
 class SourceIndex:
@@ -94,7 +96,7 @@ class SourceIndex:
         self._nodes[info] = node
 
     def _analysis(self, info: FunctionInfo) -> _Analysis | None:
-        """The flow, effects and loops of a def (None for a lambda), built once."""
+        """The flow, effects, loops and certain faults of a def (None for a lambda), built once."""
         if info not in self._analyses:
             node = self._nodes.get(info)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -103,6 +105,7 @@ class SourceIndex:
                     flow=LineFlow(node),
                     effects=LineEffects(node, names, self.has_generators),
                     loops=find_loops(node),
+                    faults=CertainFaults(node),
                 )
             else:
                 self._analyses[info] = None
@@ -122,6 +125,11 @@ class SourceIndex:
         """Which locals each line of ``info`` can change (None for a lambda)."""
         analysis = self._analysis(info)
         return analysis.effects if analysis else None
+
+    def faults(self, info: FunctionInfo) -> CertainFaults | None:
+        """Where ``info``'s arithmetic raises for certain (None for a lambda)."""
+        analysis = self._analysis(info)
+        return analysis.faults if analysis else None
 
     def find(self, function: str) -> FunctionInfo:
         """The function named ``function`` (plain name, ``Class.method`` or qualname)."""

@@ -52,13 +52,21 @@ def test_a_later_step_evaluates_only_the_new_tokens(session: ImaginedSession) ->
     session.step()
     engine = session.decoder.engine
     before, history = session.tokens_evaluated, len(session.decoder.tokens)
-    in_cache = len(engine.cached_tokens())  # forced text of the last frame is not yet evaluated
-    assert list(engine.cached_tokens()) == session.decoder.tokens[:in_cache]
     session.step()
-    not_cached = len(session.decoder.tokens) - in_cache
-    # only what the cache did not hold (the last token again at most, for its logits)
-    assert 0 < session.tokens_evaluated - before <= not_cached + 1
+    new = len(session.decoder.tokens) - history
+    # the new frame's tokens, each once (the last token of the history again at most)
+    assert 0 < session.tokens_evaluated - before <= new + 1
     assert session.tokens_evaluated - before < history / 10
+    assert list(engine.cached_tokens()) == session.decoder.tokens
+
+
+def test_a_step_leaves_its_whole_frame_in_the_cache(session: ImaginedSession) -> None:
+    """The forced tail of a frame (its source text) is evaluated by its own step, not the next."""
+    engine = session.decoder.engine
+    assert list(engine.cached_tokens()) == session.decoder.tokens  # reset: prompt and entry
+    for _ in range(3):
+        session.step()
+        assert list(engine.cached_tokens()) == session.decoder.tokens
 
 
 def test_back_restores_the_previous_state_exactly(session: ImaginedSession) -> None:
@@ -123,3 +131,21 @@ def test_a_return_value_carries_confidence(default_model: LlamaWorldModel) -> No
     assert trace.reason is EndReason.RETURNED
     assert trace.frames[-1].event == "return"
     assert VALUE_KEY in trace.frames[-1].confidence
+
+
+def test_a_division_by_a_zero_the_state_holds_raises(default_model: LlamaWorldModel) -> None:
+    """Python's arithmetic decides it, not the model: the exception frame is written for it."""
+    source = "def divide(a):\n    zero = 1\n    return a / zero\n"
+    session = default_model.session(source, "divide", args="7", max_frames=10)
+    assert isinstance(session, ImaginedSession)
+    session.reset()
+    session.step()  # line 2
+    at_return = session.step()
+    assert (at_return.event, at_return.line) == ("line", 3)
+    session.edit("zero", "0")
+    raised = session.step()
+    assert (raised.event, raised.line) == ("exception", 3)
+    assert raised.value == "ZeroDivisionError('division by zero')"
+    trace = session.run()
+    assert trace.reason == EndReason.RAISED
+    assert trace.frames[-1].event == "return"
