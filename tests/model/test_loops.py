@@ -97,4 +97,6 @@ def test_a_body_that_only_reads_the_iterable_keeps_the_plan() -> None:
     assert loop_of("def f(nums):\n    for n in nums:\n        c = nums.count(n) + len(nums)\n")
     assert loop_of("def f(nums):\n    for n in nums:\n        nums[0] = n\n") is None
     assert loop_of("def f(nums):\n    for n in nums:\n        helper(nums)\n") is None
-    assert loop_of("def f(nums):\n    view = nums\n    for n in nums:\n        view.pop()\n") is None
+    assert (
+        loop_of("def f(nums):\n    view = nums\n    for n in nums:\n        view.pop()\n") is None
+    )
