@@ -8,7 +8,8 @@ tokens per frame.  Prints a markdown table and writes JSON.
 Raw decode is measured twice in the same run:
 
 - at the session's own context: plain ``create_completion`` continuing the
-  session's token history after step 1 and again after the last step, so
+  session's token history after step 1 and after the last step (measured
+  once the run is over, so no step finds the cache moved under it), so
   the raw tokens are decoded at the same context positions as the
   session's (decode slows as the KV cache grows; the session should not be
   blamed for that).  The in-session ratio is against this figure.
@@ -104,7 +105,7 @@ def one_run(world, source: str, function: str, call_args: str, n_steps: int, num
     prompt_seconds = time.perf_counter() - t0
     prompt_evaluated = session.tokens_evaluated
     steps: list[dict[str, Any]] = []
-    raw_at: list[float] = []
+    contexts: list[list[int]] = []
     for step in range(1, n_steps + 1):
         evaluated, generated, history = (
             session.tokens_evaluated,
@@ -131,13 +132,16 @@ def one_run(world, source: str, function: str, call_args: str, n_steps: int, num
             file=sys.stderr,
             flush=True,
         )
-        if step == 1:  # raw decode at the context where the session starts stepping
-            raw_at.append(raw_decode(world, 64, list(session.decoder.tokens)))
+        if step == 1:
+            contexts = [list(session.decoder.tokens)]
         if session.done:
             break
-    raw_at.append(raw_decode(world, 64, list(session.decoder.tokens)))  # ... and where it ends
+    contexts.append(list(session.decoder.tokens))
     parse_errors = session.parse_errors
     session.close()
+    # Raw decode where the session started stepping and where it ended, measured
+    # after the run so that no step finds the cache moved under it.
+    raw_at = [raw_decode(world, 64, tokens) for tokens in contexts]
     return {
         "prompt_seconds": prompt_seconds,
         "prompt_evaluated": prompt_evaluated,
@@ -170,12 +174,15 @@ def main() -> None:
     parser.add_argument("--model", help="GGUF path (default: the embedded default model)")
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--batch-threads", type=int, default=0, help="0: every CPU")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the session (median)")
     parser.add_argument("--source", choices=sorted(SOURCES), default="collatz")
     parser.add_argument("--out", default="bench-model.json")
     args = parser.parse_args()
 
-    world = load_model(ModelConfig(path=args.model, n_threads=args.threads))
+    world = load_model(
+        ModelConfig(path=args.model, n_threads=args.threads, n_threads_batch=args.batch_threads)
+    )
     source, function, call_args = SOURCES[args.source]
     raw_short_each: list[float] = []
     runs = []

@@ -9,10 +9,14 @@ it goes, then a summary.
 ``--from-eval`` counts the same from the imagined traces an evaluation run
 already wrote (``cwm-lsp eval --out DIR`` writes ``DIR/rows.jsonl``; several
 files for a run made in shards), without loading the model again.
+``--from-check`` merges the JSON lines of earlier runs of this script (shards,
+or rows re-run after a change); a row in a later file replaces the same row
+in an earlier one.
 
     .venv/bin/python scripts/check_frames.py --max-frames 40 [--start K] [--limit N] [--ids ID ...] \
         [--out check-frames.jsonl]
     .venv/bin/python scripts/check_frames.py --from-eval eval-out/full-200/rows.jsonl
+    .venv/bin/python scripts/check_frames.py --from-check shard-a.jsonl shard-b.jsonl rerun.jsonl
 """
 
 from __future__ import annotations
@@ -64,6 +68,17 @@ def from_eval(paths: list[str]) -> list[dict[str, Any]]:
     return records
 
 
+def from_check(paths: list[str]) -> list[dict[str, Any]]:
+    by_id: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                record["correct_output"] = record.get("return_value") == record.get("expected")
+                by_id[record["id"]] = record
+    return list(by_id.values())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", default=str(DEFAULT_DATA))
@@ -74,14 +89,16 @@ def main() -> None:
     parser.add_argument("--ids", nargs="+", metavar="ID", help="only these rows (by id)")
     parser.add_argument("--out", default="check-frames.jsonl")
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--batch-threads", type=int, default=0, help="0: every CPU")
     parser.add_argument("--from-eval", nargs="+", metavar="ROWS.jsonl")
+    parser.add_argument("--from-check", nargs="+", metavar="CHECK.jsonl")
     args = parser.parse_args()
 
     totals: collections.Counter[str] = collections.Counter()
     reasons: collections.Counter[str] = collections.Counter()
     started = time.perf_counter()
-    if args.from_eval:
-        records = from_eval(args.from_eval)
+    if args.from_eval or args.from_check:
+        records = from_eval(args.from_eval) if args.from_eval else from_check(args.from_check)
         for record in records:
             totals["functions"] += 1
             for key in ("frames", "mapped", "parse_errors"):
@@ -101,7 +118,9 @@ def main() -> None:
     if args.ids:
         wanted = set(args.ids)
         rows = [row for row in rows if row["id"] in wanted]
-    world = load_model(ModelConfig(path=args.model, n_threads=args.threads))
+    world = load_model(
+        ModelConfig(path=args.model, n_threads=args.threads, n_threads_batch=args.batch_threads)
+    )
     with open(args.out, "w", encoding="utf-8") as out:
         for row in rows:
             source = row["code"]

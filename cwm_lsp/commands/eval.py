@@ -84,6 +84,14 @@ def register(subparsers: Any) -> None:
         "--threads", type=int, default=0, metavar="N", help="CPU threads (0: one per core)"
     )
     parser.add_argument(
+        "--batch-threads",
+        type=int,
+        default=0,
+        metavar="N",
+        help="CPU threads for batches, the prompt and forced tokens (0: every CPU; "
+        "1 when shards run side by side)",
+    )
+    parser.add_argument(
         "--n-ctx", type=int, default=4096, metavar="N", help="context size (default %(default)s)"
     )
     parser.add_argument(
@@ -178,6 +186,7 @@ def run(args: argparse.Namespace) -> int:
             model_path=args.model,
             n_ctx=args.n_ctx,
             n_threads=args.threads,
+            n_threads_batch=args.batch_threads,
             n_gpu_layers=args.gpu_layers,
             value_grammar=not args.free_values,
             line_flow=not args.no_flow,
@@ -235,6 +244,7 @@ def _evaluate(args: argparse.Namespace, session: Any, rows: list[Any]) -> int:
         "wall seconds": round(elapsed, 1),
         "model load seconds": round(session.load_seconds, 1),
         "threads": args.threads or "one per core",
+        "batch threads": args.batch_threads or "every CPU",
         "decoding switches (generic models)": decoding_switches(args),
         "date": time.strftime("%Y-%m-%d %H:%M"),
     }

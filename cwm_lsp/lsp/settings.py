@@ -21,6 +21,8 @@ class ModelSettings:
     gpu_layers: int = -1
     context_size: int = 4096
     threads: int = 0
+    #: threads for batches (the prompt, forced tokens); 0: every logical CPU
+    batch_threads: int = 0
     #: generic (non-CWM) models only: decode values under a grammar of Python reprs
     value_grammar: bool = True
     #: generic models only: only lines that can run next, only locals the line can change
@@ -55,6 +57,7 @@ class Settings:
             path=self.model.path or None,
             n_ctx=self.model.context_size,
             n_threads=self.model.threads,
+            n_threads_batch=self.model.batch_threads,
             n_gpu_layers=self.model.gpu_layers,
             value_grammar=self.model.value_grammar,
             line_flow=self.model.line_flow,
@@ -118,6 +121,7 @@ def parse_settings(data: Any, base: Settings | None = None) -> Settings:
             gpu_layers=_int(m, "gpuLayers", base.model.gpu_layers, -1, 10_000),
             context_size=_int(m, "contextSize", base.model.context_size, 256, 1_048_576),
             threads=_int(m, "threads", base.model.threads, 0, 1024),
+            batch_threads=_int(m, "batchThreads", base.model.batch_threads, 0, 1024),
             value_grammar=_bool(m, "valueGrammar", base.model.value_grammar),
             line_flow=_bool(m, "lineFlow", base.model.line_flow),
             return_from_locals=_bool(m, "returnFromLocals", base.model.return_from_locals),

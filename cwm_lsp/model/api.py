@@ -28,7 +28,9 @@ class ModelConfig:
     ``path`` None means: the ``CWM_LSP_MODEL`` environment variable, else the
     embedded default model.  ``n_gpu_layers`` -1 means all layers when the
     llama.cpp build supports GPU offload (CUDA or Metal), none otherwise.
-    ``n_threads`` 0 means one per physical core.
+    ``n_threads`` 0 means one per physical core (single-token decode);
+    ``n_threads_batch`` 0 means every logical CPU (batches: the prompt and the
+    forced tokens of a frame).
 
     The decoding switches apply to the generic prompt format only (non-CWM
     models); turning one off is for experiments and comparisons:
@@ -45,6 +47,7 @@ class ModelConfig:
     path: str | None = None
     n_ctx: int = 4096
     n_threads: int = 0
+    n_threads_batch: int = 0
     n_gpu_layers: int = -1
     seed: int = 0
     value_grammar: bool = True

@@ -30,9 +30,19 @@ def test_the_cwm_section_is_accepted_wrapped_or_bare() -> None:
 
 def test_model_settings_become_the_model_config() -> None:
     s = parse_settings(
-        {"model": {"path": "/m.gguf", "gpuLayers": 0, "contextSize": 2048, "threads": 2}}
+        {
+            "model": {
+                "path": "/m.gguf",
+                "gpuLayers": 0,
+                "contextSize": 2048,
+                "threads": 2,
+                "batchThreads": 3,
+            }
+        }
     )
-    assert s.model_config() == ModelConfig(path="/m.gguf", n_ctx=2048, n_threads=2, n_gpu_layers=0)
+    assert s.model_config() == ModelConfig(
+        path="/m.gguf", n_ctx=2048, n_threads=2, n_threads_batch=3, n_gpu_layers=0
+    )
     assert parse_settings({}).model_config().path is None  # "" = CWM_LSP_MODEL, else the default
 
 

@@ -15,6 +15,8 @@ export interface ServerSettings {
     gpuLayers: number;
     contextSize: number;
     threads: number;
+    /** Threads for batches (the prompt, forced tokens); 0: every logical CPU. */
+    batchThreads: number;
     /** Generic (non-CWM) models: values decoded under a grammar of Python reprs. */
     valueGrammar: boolean;
     /** Generic models: only lines that can run next, only locals the line can change. */
@@ -43,6 +45,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
     gpuLayers: -1,
     contextSize: 4096,
     threads: 0,
+    batchThreads: 0,
     valueGrammar: true,
     lineFlow: true,
     returnFromLocals: true,
@@ -80,6 +83,7 @@ export function serverSettings(config: ConfigReader): ServerSettings {
       gpuLayers: readInteger(config, "model.gpuLayers", d.model.gpuLayers),
       contextSize: readInteger(config, "model.contextSize", d.model.contextSize),
       threads: readInteger(config, "model.threads", d.model.threads),
+      batchThreads: readInteger(config, "model.batchThreads", d.model.batchThreads),
       valueGrammar: readBoolean(config, "model.valueGrammar", d.model.valueGrammar),
       lineFlow: readBoolean(config, "model.lineFlow", d.model.lineFlow),
       returnFromLocals: readBoolean(config, "model.returnFromLocals", d.model.returnFromLocals),
