@@ -12,6 +12,7 @@ import textwrap
 from typing import Any
 
 import pytest
+from frame_walk import in_functions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -165,13 +166,8 @@ def disagreements(source: str, frames: list[Frame]) -> list[tuple[int, str | Non
     index = SourceIndex(source)
     by_call_line = {info.call_line: index.faults(info) for info in index.functions}
     depths = frame_depths(frames)
-    stack: list[CertainFaults | None] = []
     found = []
-    for i, (frame, depth) in enumerate(zip(frames, depths, strict=True)):
-        if frame.event == "call":
-            stack = [*stack[:depth], by_call_line.get(frame.line)]
-            continue
-        faults = stack[depth] if depth < len(stack) else None
+    for i, frame, depth, faults in in_functions(frames, by_call_line):
         if frame.event != "line" or faults is None or frame.line not in faults.lines:
             continue
         later = zip(frames[i + 1 :], depths[i + 1 :], strict=True)

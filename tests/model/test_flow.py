@@ -9,9 +9,10 @@ from __future__ import annotations
 import ast
 
 import pytest
+from frame_walk import in_functions
 
 from cwm_lsp.model.flow import RETURN, LineFlow
-from cwm_lsp.trace import Frame, frame_depths
+from cwm_lsp.trace import Frame
 from cwm_lsp.trace.tracer import trace_call
 
 CASES = """\
@@ -162,17 +163,12 @@ def flows(source: str) -> dict[int, LineFlow]:
 
 def refused_transitions(source: str, frames: list[Frame]) -> list[tuple[int, str, int]]:
     """(line, event, line) transitions of ``frames`` that the flow does not allow."""
-    by_call_line = flows(source)
-    depths = frame_depths(frames)
-    stack: list[LineFlow | None] = []
     last: dict[int, tuple[str, int]] = {}
     refused: list[tuple[int, str, int]] = []
-    for frame, depth in zip(frames, depths, strict=True):
+    for _, frame, depth, flow in in_functions(frames, flows(source)):
         if frame.event == "call":
-            stack = [*stack[:depth], by_call_line.get(frame.line)]
             last[depth] = ("call", frame.line)
             continue
-        flow = stack[depth] if depth < len(stack) else None
         previous = last.get(depth)
         if frame.event in ("line", "return") and flow and previous and previous[0] != "exception":
             allowed = flow.first if previous[0] == "call" else flow.after(previous[1])
