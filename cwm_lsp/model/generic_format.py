@@ -6,11 +6,12 @@ the events possible after the previous frame, names that can be locals of
 the function being executed, line numbers of lines that can run in it (or
 def lines of the file's functions for a call), and values that are Python
 reprs (:mod:`cwm_lsp.model.literal`; ``literal_values=False``: any single
-line with balanced quotes and brackets).  The source text after the line number is
-forced, never generated; so are a ``for`` loop's next item when the state holds
-the iterable (:mod:`cwm_lsp.model.loops`) and an exception that a line's
-arithmetic raises on the state's numbers (:mod:`cwm_lsp.model.faults`).  Without constraints the model writes free text and
-frames that do not parse are counted errors.
+line with balanced quotes and brackets).  The source text after the line
+number is forced, never generated; so are a ``for`` loop's next item when the
+state holds the iterable (:mod:`cwm_lsp.model.loops`) and an exception that a
+line's arithmetic raises on the state's numbers (:mod:`cwm_lsp.model.faults`).
+Without constraints the model writes free text and frames that do not parse
+are counted errors.
 """
 
 from __future__ import annotations
