@@ -41,6 +41,7 @@ from cwm_lsp.evaluate.report import RowWriter
 from cwm_lsp.evaluate.runner import EvalOptions, RowResult, run_rows
 from cwm_lsp.evaluate.session import EvalSession
 from cwm_lsp.evaluate.summary import Summary, summarize
+from cwm_lsp.model.api import ModelConfig
 from cwm_lsp.trace.tracer import trace_call
 
 #: CRUXEval-style few-shot functions (written for this script, not taken from the dataset).
@@ -279,7 +280,7 @@ def main() -> int:
     rows = load_rows(args.dataset, limit=args.limit, start=args.start)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    session = EvalSession.open(model_path=args.model, n_threads=args.threads)
+    session = EvalSession.open(ModelConfig(path=args.model, n_threads=args.threads))
     base = EvalOptions(max_frames=args.max_frames)
     done: list[tuple[Variant, Summary, float]] = []
     try:

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cwm_lsp.model.api import ModelConfig
+
 EXIT_BAD_INPUT = 2
 DEFAULT_OUT = "eval-out"
 DEFAULT_MAX_FRAMES = 100
@@ -133,6 +135,20 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def model_config(args: argparse.Namespace) -> ModelConfig:
+    """The model the evaluation loads, from the command line."""
+    return ModelConfig(
+        path=args.model,
+        n_ctx=args.n_ctx,
+        n_threads=args.threads,
+        n_threads_batch=args.batch_threads,
+        n_gpu_layers=args.gpu_layers,
+        value_grammar=not args.free_values,
+        line_flow=not args.no_flow,
+        return_locals=not args.no_return_locals,
+    )
+
+
 def decoding_switches(args: argparse.Namespace) -> str:
     """Which decoding switches were on, for the summary: ``value grammar on, ...``."""
     switches = (
@@ -182,16 +198,7 @@ def run(args: argparse.Namespace) -> int:
     from cwm_lsp.evaluate.session import EvalSession, EvalSetupError
 
     try:
-        session = EvalSession.open(
-            model_path=args.model,
-            n_ctx=args.n_ctx,
-            n_threads=args.threads,
-            n_threads_batch=args.batch_threads,
-            n_gpu_layers=args.gpu_layers,
-            value_grammar=not args.free_values,
-            line_flow=not args.no_flow,
-            return_locals=not args.no_return_locals,
-        )
+        session = EvalSession.open(model_config(args))
     except EvalSetupError as exc:
         return _fail(str(exc))
     try:

@@ -24,33 +24,12 @@ class EvalSession:
     load_seconds: float
 
     @classmethod
-    def open(
-        cls,
-        *,
-        model_path: str | None = None,
-        n_ctx: int = 4096,
-        n_threads: int = 0,
-        n_threads_batch: int = 0,
-        n_gpu_layers: int = -1,
-        value_grammar: bool = True,
-        line_flow: bool = True,
-        return_locals: bool = True,
-    ) -> EvalSession:
-        """Load the model; the decoding switches are :class:`ModelConfig`'s."""
+    def open(cls, config: ModelConfig) -> EvalSession:
+        """Load the model ``config`` describes (its decoding switches included)."""
         try:
             from cwm_lsp.model import load_model
         except ImportError as exc:
             raise EvalSetupError(f"the model room's load_model is not available: {exc}") from None
-        config = ModelConfig(
-            path=model_path,
-            n_ctx=n_ctx,
-            n_threads=n_threads,
-            n_threads_batch=n_threads_batch,
-            n_gpu_layers=n_gpu_layers,
-            value_grammar=value_grammar,
-            line_flow=line_flow,
-            return_locals=return_locals,
-        )
         started = time.perf_counter()
         try:
             model = load_model(config)

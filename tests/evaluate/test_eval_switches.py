@@ -24,25 +24,22 @@ def dataset(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def opened(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """The keyword arguments ``EvalSession.open`` was called with (it then fails)."""
-    calls: dict[str, Any] = {}
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[ModelConfig]:
+    """The configs ``EvalSession.open`` was called with (it then fails)."""
+    calls: list[ModelConfig] = []
 
-    def open_(**kwargs: Any) -> EvalSession:
-        calls.update(kwargs)
+    def open_(config: ModelConfig) -> EvalSession:
+        calls.append(config)
         raise EvalSetupError("no model in this test")
 
     monkeypatch.setattr(EvalSession, "open", open_)
     return calls
 
 
-def test_by_default_every_switch_is_on(dataset: Path, opened: dict[str, Any]) -> None:
+def test_by_default_every_switch_is_on(dataset: Path, opened: list[ModelConfig]) -> None:
     assert main(["eval", str(dataset), "--no-progress"]) == 2
-    assert (opened["value_grammar"], opened["line_flow"], opened["return_locals"]) == (
-        True,
-        True,
-        True,
-    )
+    (config,) = opened
+    assert (config.value_grammar, config.line_flow, config.return_locals) == (True, True, True)
 
 
 @pytest.mark.parametrize(
@@ -54,10 +51,12 @@ def test_by_default_every_switch_is_on(dataset: Path, opened: dict[str, Any]) ->
     ],
 )
 def test_each_flag_turns_one_switch_off(
-    dataset: Path, opened: dict[str, Any], flag: str, switch: str
+    dataset: Path, opened: list[ModelConfig], flag: str, switch: str
 ) -> None:
     assert main(["eval", str(dataset), flag, "--no-progress"]) == 2
-    off = {name for name in ("value_grammar", "line_flow", "return_locals") if not opened[name]}
+    (config,) = opened
+    names = ("value_grammar", "line_flow", "return_locals")
+    off = {name for name in names if not getattr(config, name)}
     assert off == {switch}
 
 
@@ -69,11 +68,10 @@ def test_the_session_loads_the_model_with_the_switches(monkeypatch: pytest.Monke
         raise ModelLoadError("model.gguf", "not loaded in this test")
 
     monkeypatch.setattr("cwm_lsp.model.load_model", load_model)
+    config = ModelConfig(path="model.gguf", line_flow=False, return_locals=False)
     with pytest.raises(EvalSetupError):
-        EvalSession.open(model_path="model.gguf", line_flow=False, return_locals=False)
-    assert configs == [
-        ModelConfig(path="model.gguf", value_grammar=True, line_flow=False, return_locals=False)
-    ]
+        EvalSession.open(config)
+    assert configs == [config]
 
 
 def test_the_summary_says_which_switches_were_on(dataset: Path) -> None:
