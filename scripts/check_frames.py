@@ -79,6 +79,19 @@ def from_check(paths: list[str]) -> list[dict[str, Any]]:
     return list(by_id.values())
 
 
+def tally(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Totals over per-function records, with the end reasons counted."""
+    totals: collections.Counter[str] = collections.Counter()
+    reasons: collections.Counter[str] = collections.Counter()
+    for record in records:
+        totals["functions"] += 1
+        for key in ("frames", "mapped", "parse_errors"):
+            totals[key] += record[key]
+        totals["correct_output"] += int(record["correct_output"])
+        reasons[record["reason"]] += 1
+    return {**totals, "reasons": dict(reasons)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", default=str(DEFAULT_DATA))
@@ -94,18 +107,10 @@ def main() -> None:
     parser.add_argument("--from-check", nargs="+", metavar="CHECK.jsonl")
     args = parser.parse_args()
 
-    totals: collections.Counter[str] = collections.Counter()
-    reasons: collections.Counter[str] = collections.Counter()
     started = time.perf_counter()
     if args.from_eval or args.from_check:
         records = from_eval(args.from_eval) if args.from_eval else from_check(args.from_check)
-        for record in records:
-            totals["functions"] += 1
-            for key in ("frames", "mapped", "parse_errors"):
-                totals[key] += record[key]
-            totals["correct_output"] += int(record["correct_output"])
-            reasons[record["reason"]] += 1
-        print(json.dumps({**totals, "reasons": dict(reasons)}, indent=2))
+        print(json.dumps(tally(records), indent=2))
         return
 
     from cwm_lsp.model import ModelConfig, load_model
@@ -121,6 +126,7 @@ def main() -> None:
     world = load_model(
         ModelConfig(path=args.model, n_threads=args.threads, n_threads_batch=args.batch_threads)
     )
+    records = []
     with open(args.out, "w", encoding="utf-8") as out:
         for row in rows:
             source = row["code"]
@@ -143,17 +149,10 @@ def main() -> None:
             print(json.dumps(record), file=sys.stderr, flush=True)
             out.write(json.dumps(record) + "\n")
             out.flush()
-            totals["functions"] += 1
-            totals["frames"] += record["frames"]
-            totals["mapped"] += mapped
-            totals["parse_errors"] += trace.parse_errors
-            totals["correct_output"] += int(trace.return_value == row.get("output"))
-            reasons[trace.reason.value] += 1
-    print(
-        json.dumps(
-            {**totals, "reasons": dict(reasons), "seconds": time.perf_counter() - started}, indent=2
-        )
-    )
+            records.append(
+                {**record, "correct_output": record["return_value"] == record["expected"]}
+            )
+    print(json.dumps({**tally(records), "seconds": time.perf_counter() - started}, indent=2))
 
 
 if __name__ == "__main__":
