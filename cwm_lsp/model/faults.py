@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from cwm_lsp.model.effects import statements
@@ -85,16 +86,14 @@ class CertainFaults:
         return None
 
 
+@dataclass(frozen=True)
 class _Statement:
-    def __init__(
-        self,
-        parts: list[ast.expr],
-        names: set[str],
-        augmented: tuple[Callable[[Any, Any], Any], str, ast.expr] | None = None,
-    ) -> None:
-        self.parts = parts
-        self.names = names
-        self.augmented = augmented
+    #: the expressions the statement evaluates at its first line
+    parts: list[ast.expr]
+    #: the names they read (an augmented assignment's target too)
+    names: set[str]
+    #: ``x op= value``: (the operator, x, value)
+    augmented: tuple[Callable[[Any, Any], Any], str, ast.expr] | None = None
 
 
 def _evaluated(stmt: ast.stmt) -> _Statement | None:
