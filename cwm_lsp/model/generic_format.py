@@ -232,14 +232,14 @@ class GenericFormat(FrameFormat):
         )
         return render_frame(frame, base)
 
-    def certain_fault(self, frames: Sequence[Frame]) -> str | None:
-        """At a line of plain arithmetic that raises on the state's numbers (``a / zero``
-        with ``zero = 0``): the exception frame's text; None when the model decides."""
+    def certain_fault(self, frames: Sequence[Frame], scope: FunctionInfo) -> str | None:
+        """At a line of plain arithmetic in ``scope`` (the running function) that raises on
+        the state's numbers (``a / zero`` with ``zero = 0``): the exception frame's text;
+        None when the model decides."""
         last = frames[-1] if frames else None
         if not self.line_flow or last is None or last.event != "line":
             return None
-        scopes = self.scopes(frames)
-        faults = self.index.faults(scopes[-1]) if scopes else None
+        faults = self.index.faults(scope)
         if faults is None or last.line not in faults.lines:
             return None
         raised = faults.at(last.line, self._base(frames))
@@ -387,7 +387,7 @@ class GenericFormat(FrameFormat):
         if not scopes:
             return Generated(ended=True)
         scope = scopes[-1]
-        fault = self.certain_fault(frames) if force is None else None
+        fault = self.certain_fault(frames, scope) if force is None else None
         if fault is not None:
             dec.push_text(fault)  # the line's arithmetic raises on the state's numbers
             return self._parse(dec, frames, start)
