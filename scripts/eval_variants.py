@@ -109,8 +109,8 @@ def fewshot(prompt: Callable[[], str]) -> Iterator[None]:
 
 
 def fewshot_one_prompt() -> str:
-    from cwm_lsp.model.fewshot import EXAMPLE_SOURCE, EXAMPLES
-    from cwm_lsp.model.generic_text import HEADER, numbered_listing, render_frames
+    from cwm_lsp.formats.fewshot import EXAMPLE_SOURCE, EXAMPLES
+    from cwm_lsp.formats.generic_text import HEADER, numbered_listing, render_frames
 
     function, args, frames = EXAMPLES[0]
     return (
@@ -120,7 +120,7 @@ def fewshot_one_prompt() -> str:
 
 
 def crux_prompt() -> str:
-    from cwm_lsp.model.generic_text import HEADER, numbered_listing, render_frames
+    from cwm_lsp.formats.generic_text import HEADER, numbered_listing, render_frames
 
     parts = [HEADER, "\n### File\n", numbered_listing(CRUX_SOURCE.splitlines())]
     for function, args in CRUX_CALLS:

@@ -1,6 +1,6 @@
 """``cwm-lsp model info | install | convert``: which model loads, installing the default.
 
-``convert`` is registered by ``cwm_lsp.model.convert.register(subparsers)``
+``convert`` is registered by ``cwm_lsp.convert.converter.register(subparsers)``
 when that module exists (GGUF conversion, another room).
 """
 
@@ -34,9 +34,9 @@ def register(subparsers: Any) -> None:
     )
     install.set_defaults(func=run_install)
     try:
-        convert = importlib.import_module("cwm_lsp.model.convert")
+        convert = importlib.import_module("cwm_lsp.convert.converter")
     except ModuleNotFoundError as error:
-        if error.name != "cwm_lsp.model.convert":
+        if error.name != "cwm_lsp.convert.converter":
             raise
     else:
         convert.register(actions)

@@ -18,12 +18,12 @@ from typing import Any
 
 from cwm_lsp.trace.compare import compare
 from cwm_lsp.trace.render import render_side_by_side, render_table
+from cwm_lsp.trace.trace_input import check_trace_input
 from cwm_lsp.trace.tracer import (
     DEFAULT_MAX_FRAMES,
     DEFAULT_REPR_LIMIT,
     DEFAULT_TIMEOUT,
     TraceInputError,
-    check_trace_input,
     trace_call,
 )
 from cwm_lsp.trace.types import Trace

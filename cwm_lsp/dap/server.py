@@ -56,7 +56,7 @@ async def serve_connection(
                 break
             if message.get("type") != "request":
                 continue
-            adapter._spawn(adapter.handle(message))
+            adapter.spawn(adapter.handle(message))
     finally:
         await adapter.shutdown()
         if own_models is not None:

@@ -2,9 +2,9 @@
 
 The model is never loaded twice.  A WorldModel with a ``complete(prompt, *,
 max_tokens, temperature, stop, seed)`` method is used through it; otherwise
-a model that exposes its llama.cpp :class:`~cwm_lsp.model.engine.Engine`
+a model that exposes its llama.cpp :class:`~cwm_lsp.engine.llama.Engine`
 (``model.engine``, as :class:`~cwm_lsp.model.world.LlamaWorldModel` does) is
-completed through the model room's :class:`~cwm_lsp.model.decoder.Decoder`,
+completed through the model room's :class:`~cwm_lsp.engine.decoder.Decoder`,
 which keeps the engine's KV-cache bookkeeping right.
 """
 
@@ -55,7 +55,7 @@ class EngineCompleter:
     """
 
     def __init__(self, engine: Any) -> None:
-        from cwm_lsp.model.decoder import Decoder
+        from cwm_lsp.engine.decoder import Decoder
 
         self._engine = engine
         self._decoder_type = Decoder

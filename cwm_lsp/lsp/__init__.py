@@ -1,4 +1,5 @@
-"""The language server: one module per feature, wired in :mod:`cwm_lsp.lsp.server`."""
+"""The language server: one module per feature, each a
+:class:`~cwm_lsp.lsp.feature.LanguageFeature`, wired in :mod:`cwm_lsp.lsp.server`."""
 
 from cwm_lsp.lsp.server import CwmLanguageServer, create_server
 

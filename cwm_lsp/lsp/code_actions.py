@@ -7,10 +7,11 @@ from __future__ import annotations
 import textwrap
 
 from lsprotocol import types
+from pygls.lsp.server import LanguageServer
 
 from cwm_lsp.lsp.documents import OpenDocument
+from cwm_lsp.lsp.feature import LanguageFeature, ServerContext
 from cwm_lsp.lsp.guard import guarded
-from cwm_lsp.lsp.server import CwmLanguageServer
 from cwm_lsp.predict.queue import Priority
 from cwm_lsp.source import Hole, parses
 from cwm_lsp.trace import cut_repr
@@ -53,7 +54,7 @@ def fill_parses(doc: OpenDocument, hole: Hole, candidate: str, holes: list[Hole]
 
 
 def actions_for(
-    ls: CwmLanguageServer, doc: OpenDocument, first: int, last: int
+    ls: ServerContext, doc: OpenDocument, first: int, last: int
 ) -> list[types.CodeAction]:
     holes = doc.holes()
     actions: list[types.CodeAction] = []
@@ -92,18 +93,21 @@ def actions_for(
     return actions
 
 
-def register(server: CwmLanguageServer) -> None:
-    @server.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
-    )
-    @guarded(list)
-    def code_action(
-        ls: CwmLanguageServer, params: types.CodeActionParams
-    ) -> list[types.CodeAction]:
-        if not ls.settings.features.code_actions:
-            return []
-        doc = ls.document(params.text_document.uri)
-        if doc is None or "??" not in doc.text:
-            return []
-        return actions_for(ls, doc, params.range.start.line, params.range.end.line)
+class CodeActions(LanguageFeature):
+    """Quick fixes for ``??`` holes."""
+
+    def register(self, server: LanguageServer) -> None:
+        @server.feature(
+            types.TEXT_DOCUMENT_CODE_ACTION,
+            types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+        )
+        @guarded(list)
+        def code_action(
+            ls: ServerContext, params: types.CodeActionParams
+        ) -> list[types.CodeAction]:
+            if not ls.settings.features.code_actions:
+                return []
+            doc = ls.document(params.text_document.uri)
+            if doc is None or "??" not in doc.text:
+                return []
+            return actions_for(ls, doc, params.range.start.line, params.range.end.line)

@@ -4,10 +4,11 @@ commands simulate again / simulate with other inputs / run for real and compare.
 from __future__ import annotations
 
 from lsprotocol import types
+from pygls.lsp.server import LanguageServer
 
 from cwm_lsp.lsp.documents import FunctionPlan, OpenDocument, predictable
+from cwm_lsp.lsp.feature import LanguageFeature, ServerContext
 from cwm_lsp.lsp.guard import guarded
-from cwm_lsp.lsp.server import CwmLanguageServer
 from cwm_lsp.predict.service import Prediction
 from cwm_lsp.trace import EndReason, cut_repr
 
@@ -55,7 +56,7 @@ def outcome_text(prediction: Prediction | None, in_flight: bool) -> str:
     return f"no prediction ({trace.reason.value})"
 
 
-def lens_title(ls: CwmLanguageServer, plan: FunctionPlan) -> str:
+def lens_title(ls: ServerContext, plan: FunctionPlan) -> str:
     prediction = ls.service.prediction(plan.key)
     args = plan.key.args
     if args is None and prediction is not None and prediction.imagined is not None:
@@ -67,7 +68,7 @@ def lens_title(ls: CwmLanguageServer, plan: FunctionPlan) -> str:
     return f"cwm: {call} · {origin_text(plan)} · {outcome}"
 
 
-def lenses_for(ls: CwmLanguageServer, doc: OpenDocument) -> list[types.CodeLens]:
+def lenses_for(ls: ServerContext, doc: OpenDocument) -> list[types.CodeLens]:
     lenses: list[types.CodeLens] = []
     for func in doc.functions()[:LENS_LIMIT]:
         plan = doc.plan(func)
@@ -105,13 +106,18 @@ def lenses_for(ls: CwmLanguageServer, doc: OpenDocument) -> list[types.CodeLens]
     return lenses
 
 
-def register(server: CwmLanguageServer) -> None:
-    @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
-    @guarded(list)
-    def code_lens(ls: CwmLanguageServer, params: types.CodeLensParams) -> list[types.CodeLens]:
-        if not ls.settings.features.code_lens:
-            return []
-        doc = ls.document(params.text_document.uri)
-        if doc is None:
-            return []
-        return lenses_for(ls, doc)
+class CodeLens(LanguageFeature):
+    """The lenses above each def."""
+
+    def register(self, server: LanguageServer) -> None:
+        @server.feature(
+            types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False)
+        )
+        @guarded(list)
+        def code_lens(ls: ServerContext, params: types.CodeLensParams) -> list[types.CodeLens]:
+            if not ls.settings.features.code_lens:
+                return []
+            doc = ls.document(params.text_document.uri)
+            if doc is None:
+                return []
+            return lenses_for(ls, doc)

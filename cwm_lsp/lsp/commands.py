@@ -11,12 +11,13 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
+from pygls.lsp.server import LanguageServer
 
 from cwm_lsp.lsp.documents import FunctionPlan, OpenDocument, predictable
+from cwm_lsp.lsp.feature import LanguageFeature, ServerContext
 from cwm_lsp.lsp.guard import guarded
 from cwm_lsp.lsp.line_values import line_records
 from cwm_lsp.lsp.render import hint_label
-from cwm_lsp.lsp.server import CwmLanguageServer
 from cwm_lsp.predict.queue import Priority
 from cwm_lsp.source import FunctionInfo, parses
 from cwm_lsp.trace import Trace
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 REAL_TIMEOUT = 10.0
 
 
-def _function(ls: CwmLanguageServer, args: tuple[Any, ...]) -> tuple[OpenDocument, FunctionInfo]:
+def _function(ls: ServerContext, args: tuple[Any, ...]) -> tuple[OpenDocument, FunctionInfo]:
     if len(args) < 2 or not isinstance(args[0], str) or not isinstance(args[1], str):
         raise JsonRpcInvalidParams(message="expected arguments [uri, functionName]")
     doc = ls.document(args[0])
@@ -68,123 +69,122 @@ def _to_document_lines(trace: Trace, plan: FunctionPlan) -> Trace:
     return dataclasses.replace(trace, frames=frames)
 
 
-def register(server: CwmLanguageServer) -> None:
-    @server.command("cwm.simulateAgain")
-    @guarded()
-    def simulate_again(ls: CwmLanguageServer, *args: Any) -> dict[str, Any]:
-        doc, func = _function(ls, args)
-        counters = ls.samples.setdefault(doc.uri, {})
-        counters[func.qualname] = counters.get(func.qualname, 0) + 1
-        doc = ls.document(doc.uri) or doc
-        func = doc.function_named(func.qualname) or func
-        ls.schedule(doc, [func])
-        return {"function": func.qualname, "sample": counters[func.qualname]}
+class Commands(LanguageFeature):
+    """The ``cwm.*`` commands."""
 
-    @server.command("cwm.simulateWithInputs")
-    @guarded()
-    def simulate_with_inputs(ls: CwmLanguageServer, *args: Any) -> dict[str, Any]:
-        doc, func = _function(ls, args)
-        if len(args) < 3 or not isinstance(args[2], str) or not args[2].strip():
-            raise JsonRpcInvalidParams(
-                message=f"give the inputs for {func.qualname}, e.g. {func.name}(3) or 3, 'x'"
+    def register(self, server: LanguageServer) -> None:
+        @server.command("cwm.simulateAgain")
+        @guarded()
+        def simulate_again(ls: ServerContext, *args: Any) -> dict[str, Any]:
+            doc, func = _function(ls, args)
+            sample = ls.choices.resample(doc.uri, func.qualname)
+            doc = ls.document(doc.uri) or doc
+            func = doc.function_named(func.qualname) or func
+            ls.schedule(doc, [func])
+            return {"function": func.qualname, "sample": sample}
+
+        @server.command("cwm.simulateWithInputs")
+        @guarded()
+        def simulate_with_inputs(ls: ServerContext, *args: Any) -> dict[str, Any]:
+            doc, func = _function(ls, args)
+            if len(args) < 3 or not isinstance(args[2], str) or not args[2].strip():
+                raise JsonRpcInvalidParams(
+                    message=f"give the inputs for {func.qualname}, e.g. {func.name}(3) or 3, 'x'"
+                )
+            ls.choices.set_inputs(doc.uri, func.qualname, args[2].strip())
+            doc = ls.document(doc.uri) or doc
+            func = doc.function_named(func.qualname) or func
+            ls.schedule(doc, [func])
+            return {"function": func.qualname, "args": args[2].strip()}
+
+        @server.command("cwm.simulateAtCursor")
+        @guarded()
+        def simulate_at_cursor(ls: ServerContext, *args: Any) -> dict[str, Any] | None:
+            if len(args) < 2 or not isinstance(args[0], str) or not isinstance(args[1], dict):
+                raise JsonRpcInvalidParams(message="expected arguments [uri, {line, character}]")
+            doc = ls.document(args[0])
+            if doc is None:
+                raise JsonRpcInvalidParams(message=f"document not open: {args[0]}")
+            func = doc.function_at(int(args[1].get("line", 0)))
+            if func is None or not predictable(func):
+                return None
+            plan = doc.plan(func)
+            cached = ls.service.ensure(plan.key, Priority.ACTIVE, owner=doc.uri)
+            return {"function": func.qualname, "cached": cached}
+
+        @server.command("cwm.runAndCompare")
+        @guarded()
+        async def run_and_compare(ls: ServerContext, *args: Any) -> dict[str, Any]:
+            if not ls.trusted:
+                raise JsonRpcInvalidRequest(
+                    message="cwm: this workspace is not trusted, so cwm will not run its code"
+                )
+            doc, func = _function(ls, args)
+            plan = doc.plan(func)
+            prediction = ls.service.prediction(plan.key)
+            call = plan.key.args
+            if call is None and prediction is not None and prediction.imagined is not None:
+                call = prediction.imagined.trace.args or None
+            if call is None:
+                raise JsonRpcInvalidRequest(
+                    message=f"no inputs for {func.qualname} yet: wait for the prediction or simulate with inputs"
+                )
+            from cwm_lsp.trace.tracer import TraceInputError, trace_call
+
+            # the whole file when it compiles; else just what the model saw (the
+            # function and the functions it calls), its lines mapped back afterwards
+            whole_file = parses(doc.text)
+            run = functools.partial(
+                trace_call,
+                doc.text if whole_file else plan.key.source,
+                path=_path_of(doc.uri) if whole_file else None,
+                function=func.qualname if whole_file else func.name,
+                args=call,
+                max_frames=max(ls.settings.prediction.max_frames, 1000),
+                timeout=REAL_TIMEOUT,
             )
-        ls.inputs.setdefault(doc.uri, {})[func.qualname] = args[2].strip()
-        doc = ls.document(doc.uri) or doc
-        func = doc.function_named(func.qualname) or func
-        ls.schedule(doc, [func])
-        return {"function": func.qualname, "args": args[2].strip()}
-
-    @server.command("cwm.simulateAtCursor")
-    @guarded()
-    def simulate_at_cursor(ls: CwmLanguageServer, *args: Any) -> dict[str, Any] | None:
-        if len(args) < 2 or not isinstance(args[0], str) or not isinstance(args[1], dict):
-            raise JsonRpcInvalidParams(message="expected arguments [uri, {line, character}]")
-        doc = ls.document(args[0])
-        if doc is None:
-            raise JsonRpcInvalidParams(message=f"document not open: {args[0]}")
-        func = doc.function_at(int(args[1].get("line", 0)))
-        if func is None or not predictable(func):
-            return None
-        plan = doc.plan(func)
-        cached = ls.service.ensure(plan.key, Priority.ACTIVE, owner=doc.uri)
-        return {"function": func.qualname, "cached": cached}
-
-    @server.command("cwm.runAndCompare")
-    @guarded()
-    async def run_and_compare(ls: CwmLanguageServer, *args: Any) -> dict[str, Any]:
-        if not ls.trusted:
-            raise JsonRpcInvalidRequest(
-                message="cwm: this workspace is not trusted, so cwm will not run its code"
+            loop = asyncio.get_running_loop()
+            try:
+                real = await loop.run_in_executor(None, run)
+            except TraceInputError as exc:
+                raise JsonRpcInvalidRequest(
+                    message=f"cwm: cannot run {func.qualname}: {exc}"
+                ) from None
+            if not whole_file:
+                real = _to_document_lines(real, plan)
+            ls.choices.set_real(doc.uri, plan, real)
+            doc.memo.clear()
+            ls.request_refresh()
+            mismatches = (
+                _compare(plan, prediction.imagined.trace, real)
+                if prediction is not None and prediction.imagined is not None
+                else []
             )
-        doc, func = _function(ls, args)
-        plan = doc.plan(func)
-        prediction = ls.service.prediction(plan.key)
-        call = plan.key.args
-        if call is None and prediction is not None and prediction.imagined is not None:
-            call = prediction.imagined.trace.args or None
-        if call is None:
-            raise JsonRpcInvalidRequest(
-                message=f"no inputs for {func.qualname} yet: wait for the prediction or simulate with inputs"
-            )
-        from cwm_lsp.trace.tracer import TraceInputError, trace_call
+            return {
+                "function": func.qualname,
+                "args": call,
+                "reason": real.reason.value,
+                "error": real.error,
+                "returnValue": real.return_value,
+                "frames": len(real.frames),
+                "mismatches": mismatches,
+            }
 
-        # the whole file when it compiles; else just what the model saw (the
-        # function and the functions it calls), its lines mapped back afterwards
-        whole_file = parses(doc.text)
-        run = functools.partial(
-            trace_call,
-            doc.text if whole_file else plan.key.source,
-            path=_path_of(doc.uri) if whole_file else None,
-            function=func.qualname if whole_file else func.name,
-            args=call,
-            max_frames=max(ls.settings.prediction.max_frames, 1000),
-            timeout=REAL_TIMEOUT,
-        )
-        loop = asyncio.get_running_loop()
-        try:
-            real = await loop.run_in_executor(None, run)
-        except TraceInputError as exc:
-            raise JsonRpcInvalidRequest(message=f"cwm: cannot run {func.qualname}: {exc}") from None
-        if not whole_file:
-            real = _to_document_lines(real, plan)
-        ls.real[(doc.uri, func.qualname)] = (plan.key, real)
-        doc.memo.clear()
-        ls.request_refresh()
-        mismatches = (
-            _compare(plan, prediction.imagined.trace, real)
-            if prediction is not None and prediction.imagined is not None
-            else []
-        )
-        return {
-            "function": func.qualname,
-            "args": call,
-            "reason": real.reason.value,
-            "error": real.error,
-            "returnValue": real.return_value,
-            "frames": len(real.frames),
-            "mismatches": mismatches,
-        }
+        @server.command("cwm.modelStatus")
+        @guarded()
+        def model_status(ls: ServerContext, *args: Any) -> dict[str, Any]:
+            return ls.model_status().to_json()
 
-    @server.command("cwm.modelStatus")
-    @guarded()
-    def model_status(ls: CwmLanguageServer, *args: Any) -> dict[str, Any]:
-        return ls.worker.status.to_json()
+        @server.command("cwm.stats")
+        @guarded()
+        def stats(ls: ServerContext, *args: Any) -> dict[str, Any]:
+            return {
+                **ls.service.stats(),
+                "status": ls.model_status().to_json(),
+                "documents": len(ls.documents),
+            }
 
-    @server.command("cwm.stats")
-    @guarded()
-    def stats(ls: CwmLanguageServer, *args: Any) -> dict[str, Any]:
-        return {
-            **ls.service.stats(),
-            "status": ls.worker.status.to_json(),
-            "documents": len(ls.documents),
-        }
-
-    @server.command("cwm.dapEndpoint")
-    @guarded()
-    async def dap_endpoint(ls: CwmLanguageServer, *args: Any) -> dict[str, Any]:
-        from cwm_lsp.lsp.dap_endpoint import DapEndpoint
-
-        if ls.dap_endpoint is None:
-            ls.dap_endpoint = DapEndpoint(ls.worker)
-        endpoint: DapEndpoint = ls.dap_endpoint
-        return await endpoint.start()
+        @server.command("cwm.dapEndpoint")
+        @guarded()
+        async def dap_endpoint(ls: ServerContext, *args: Any) -> dict[str, Any]:
+            return await ls.dap_endpoint().start()

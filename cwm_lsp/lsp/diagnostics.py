@@ -7,8 +7,8 @@ from __future__ import annotations
 from lsprotocol import types
 
 from cwm_lsp.lsp.documents import OpenDocument
+from cwm_lsp.lsp.feature import LanguageFeature, ServerContext
 from cwm_lsp.lsp.line_values import uncaught_exception_line
-from cwm_lsp.lsp.server import CwmLanguageServer
 from cwm_lsp.trace import EndReason, cut_repr
 
 SOURCE = "cwm"
@@ -23,7 +23,7 @@ def _line_range(doc: OpenDocument, line: int) -> types.Range:
     )
 
 
-def diagnostics_for(ls: CwmLanguageServer, doc: OpenDocument) -> list[types.Diagnostic]:
+def diagnostics_for(ls: ServerContext, doc: OpenDocument) -> list[types.Diagnostic]:
     if not ls.settings.features.diagnostics:
         return []
     found: list[types.Diagnostic] = []
@@ -64,7 +64,7 @@ def diagnostics_for(ls: CwmLanguageServer, doc: OpenDocument) -> list[types.Diag
     return found
 
 
-def publish(ls: CwmLanguageServer, doc: OpenDocument) -> None:
+def publish(ls: ServerContext, doc: OpenDocument) -> None:
     diagnostics = diagnostics_for(ls, doc)
     key = ("published", None)
     if doc.memo.get(key) == diagnostics:
@@ -75,5 +75,8 @@ def publish(ls: CwmLanguageServer, doc: OpenDocument) -> None:
     )
 
 
-def register(server: CwmLanguageServer) -> None:
-    """Diagnostics are pushed (see :func:`publish`); nothing to register."""
+class Diagnostics(LanguageFeature):
+    """Pushed diagnostics: predicted exceptions, runaway loops."""
+
+    def publish(self, ls: ServerContext, doc: OpenDocument) -> None:
+        publish(ls, doc)

@@ -101,6 +101,15 @@ class OpenDocument:
     ready: bool = True
     _holes: list[Hole] | None = None
 
+    def analyse(self, limit: int) -> None:
+        """Parse, and plan the first ``limit`` predictable functions, ahead of use
+        (on the analysis thread: the document is not shared yet)."""
+        functions = [f for f in self.functions() if predictable(f)]
+        for func in functions[:limit]:
+            self.plan(func)
+        if "??" in self.text:
+            self.holes()
+
     def mark_unanalysable(self) -> None:
         """The analysis failed: serve the document as one without functions."""
         self._functions = []

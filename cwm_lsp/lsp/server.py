@@ -1,8 +1,9 @@
-"""The cwm language server: state shared by the feature modules, and their wiring.
+"""The cwm language server: the state its features share (as the
+:class:`~cwm_lsp.lsp.feature.ServerContext` they see), and their wiring.
 
 Request handlers answer from the cache at once and never wait for the model;
 predictions run on the model worker, and when results arrive the server asks
-the client to refresh hints and lenses and publishes diagnostics.
+the client to refresh hints and lenses and the features publish (diagnostics).
 """
 
 from __future__ import annotations
@@ -11,22 +12,33 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pygls.lsp.server import LanguageServer
 
 from cwm_lsp import __version__
-from cwm_lsp.lsp.documents import FunctionPlan, OpenDocument, PlanOptions, predictable
+from cwm_lsp.lsp.choices import Choices
+from cwm_lsp.lsp.code_actions import CodeActions
+from cwm_lsp.lsp.code_lens import CodeLens
+from cwm_lsp.lsp.commands import Commands
+from cwm_lsp.lsp.diagnostics import Diagnostics
+from cwm_lsp.lsp.documents import OpenDocument, PlanOptions, predictable
+from cwm_lsp.lsp.feature import LanguageFeature
+from cwm_lsp.lsp.hover import Hover
+from cwm_lsp.lsp.inlay_hints import InlayHints
+from cwm_lsp.lsp.lifecycle import Lifecycle
 from cwm_lsp.lsp.settings import Settings, parse_settings
 from cwm_lsp.lsp.status import StatusReporter
 from cwm_lsp.predict.keys import FillKey, PredictionKey
 from cwm_lsp.predict.loading import load_world_model, model_identity
 from cwm_lsp.predict.queue import Priority
-from cwm_lsp.predict.service import Prediction, PredictionService
+from cwm_lsp.predict.service import PredictionService
 from cwm_lsp.predict.status import ModelStatus
 from cwm_lsp.predict.worker import Loader, ModelWorker
 from cwm_lsp.source import FunctionInfo
-from cwm_lsp.trace import Trace
+
+if TYPE_CHECKING:
+    from cwm_lsp.lsp.dap_endpoint import DapEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -34,38 +46,25 @@ log = logging.getLogger(__name__)
 BACKGROUND_LIMIT = 300
 #: results arriving within this many seconds share one refresh
 REFRESH_DELAY = 0.05
-
-
 #: files with more lines than this are analysed on a thread
 SYNC_ANALYSIS_LINES = 3000
 
 
-def _analyse(doc: OpenDocument) -> None:
-    """Parse and plan on the analysis thread (the document is not shared yet)."""
-    functions = [f for f in doc.functions() if predictable(f)]
-    for func in functions[:BACKGROUND_LIMIT]:
-        doc.plan(func)
-    if "??" in doc.text:
-        doc.holes()
-
-
 class CwmLanguageServer(LanguageServer):
+    """A :class:`~cwm_lsp.lsp.feature.ServerContext`: what its features may ask of it."""
+
     def __init__(self, loader: Loader = load_world_model) -> None:
         super().__init__("cwm-lsp", __version__)
+        self.features: list[LanguageFeature] = []
         self.settings = Settings()
         self.trusted = True
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.reporter = StatusReporter(self)
+        self.reporter = StatusReporter(self, self.model_status)
         self.worker = ModelWorker(loader, on_status=self._status_from_worker)
         self.service = PredictionService(self.worker, on_result=self._result_from_worker)
         self.documents: dict[str, OpenDocument] = {}
-        #: uri -> qualname -> args text given with cwm.simulateWithInputs
-        self.inputs: dict[str, dict[str, str]] = {}
-        #: uri -> qualname -> resample counter (cwm.simulateAgain)
-        self.samples: dict[str, dict[str, int]] = {}
-        #: (uri, qualname) -> (the prediction key it was compared for, the real trace)
-        self.real: dict[tuple[str, str], tuple[PredictionKey, Trace]] = {}
-        self.dap_endpoint: Any = None
+        self.choices = Choices()
+        self._dap: DapEndpoint | None = None
         self._analysis = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cwm-analysis")
         self._dirty = False
         self._refresh_handle: asyncio.TimerHandle | None = None
@@ -73,7 +72,14 @@ class CwmLanguageServer(LanguageServer):
         self._identity: tuple[object, str] | None = None
         self._last_state = "loading"
 
+    def add_feature(self, feature: LanguageFeature) -> None:
+        feature.register(self)
+        self.features.append(feature)
+
     # -- lifecycle --------------------------------------------------------------------------
+
+    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
 
     def start_model(self) -> None:
         if self.loop is None:
@@ -99,8 +105,15 @@ class CwmLanguageServer(LanguageServer):
     def shutdown_worker(self) -> None:
         self._analysis.shutdown(wait=False, cancel_futures=True)
         self.worker.stop()
-        if self.dap_endpoint is not None:
-            self.dap_endpoint.close()
+        if self._dap is not None:
+            self._dap.close()
+
+    def dap_endpoint(self) -> DapEndpoint:
+        from cwm_lsp.lsp.dap_endpoint import DapEndpoint
+
+        if self._dap is None:
+            self._dap = DapEndpoint(self.worker)
+        return self._dap
 
     # -- documents --------------------------------------------------------------------------
 
@@ -117,8 +130,8 @@ class CwmLanguageServer(LanguageServer):
             model=self.model_identity(),
             temperature=p.temperature,
             max_frames=p.max_frames,
-            inputs=tuple(sorted(self.inputs.get(uri, {}).items())),
-            samples=tuple(sorted(self.samples.get(uri, {}).items())),
+            inputs=tuple(sorted(self.choices.inputs.get(uri, {}).items())),
+            samples=tuple(sorted(self.choices.samples.get(uri, {}).items())),
         )
 
     def open_document(
@@ -138,7 +151,7 @@ class CwmLanguageServer(LanguageServer):
             return doc
         doc.ready = False
         loop = self.loop or asyncio.get_running_loop()
-        future = self._analysis.submit(_analyse, doc)
+        future = self._analysis.submit(doc.analyse, BACKGROUND_LIMIT)
         future.add_done_callback(
             lambda f: loop.call_soon_threadsafe(self._analysis_finished, doc, active_names, f)
         )
@@ -155,10 +168,12 @@ class CwmLanguageServer(LanguageServer):
             self.request_refresh()
 
     def _analysed(self, doc: OpenDocument, active: set[str]) -> None:
-        from cwm_lsp.lsp.diagnostics import publish
-
         self.schedule(doc, [f for f in doc.functions() if f.qualname in active])
-        publish(self, doc)
+        self._publish(doc)
+
+    def _publish(self, doc: OpenDocument) -> None:
+        for feature in self.features:
+            feature.publish(self, doc)
 
     def document(self, uri: str) -> OpenDocument | None:
         """The current version of an open document, once analysed."""
@@ -171,21 +186,6 @@ class CwmLanguageServer(LanguageServer):
     def close_document(self, uri: str) -> None:
         self.documents.pop(uri, None)
         self.service.drop_owner(uri)
-
-    def plan(self, doc: OpenDocument, func: FunctionInfo) -> FunctionPlan:
-        return doc.plan(func)
-
-    def prediction_for(
-        self, doc: OpenDocument, func: FunctionInfo
-    ) -> tuple[FunctionPlan, Prediction | None]:
-        plan = doc.plan(func)
-        return plan, self.service.prediction(plan.key)
-
-    def real_for(self, doc: OpenDocument, plan: FunctionPlan) -> Trace | None:
-        entry = self.real.get((doc.uri, plan.func.qualname))
-        if entry is None or entry[0] != plan.key:
-            return None
-        return entry[1]
 
     def schedule(self, doc: OpenDocument, active: Iterable[FunctionInfo] = ()) -> None:
         """Say which predictions this document wants; queue the missing ones."""
@@ -203,6 +203,9 @@ class CwmLanguageServer(LanguageServer):
             return
         for plan, is_active in plans:
             self.service.ensure(plan.key, Priority.ACTIVE if is_active else Priority.BACKGROUND)
+
+    def model_status(self) -> ModelStatus:
+        return self.worker.status
 
     def worker_accepts_jobs(self) -> bool:
         return self.worker.status.state != "error"
@@ -245,12 +248,10 @@ class CwmLanguageServer(LanguageServer):
             return
         self._dirty = False
         try:
-            from cwm_lsp.lsp.diagnostics import publish
-
             for uri in list(self.documents):
                 doc = self.document(uri)
                 if doc is not None:
-                    publish(self, doc)
+                    self._publish(doc)
             caps = self.client_capabilities.workspace
             if caps and caps.inlay_hint and caps.inlay_hint.refresh_support:
                 self.workspace_inlay_hint_refresh(None)
@@ -264,17 +265,13 @@ class CwmLanguageServer(LanguageServer):
 
 
 def create_server(loader: Loader = load_world_model) -> CwmLanguageServer:
-    from cwm_lsp.lsp import (
-        code_actions,
-        code_lens,
-        commands,
-        diagnostics,
-        hover,
-        inlay_hints,
-        lifecycle,
-    )
-
+    """The server with every feature: the one place they are wired, one call each."""
     server = CwmLanguageServer(loader)
-    for module in (lifecycle, inlay_hints, hover, code_lens, diagnostics, code_actions, commands):
-        module.register(server)
+    server.add_feature(Lifecycle())
+    server.add_feature(InlayHints())
+    server.add_feature(Hover())
+    server.add_feature(CodeLens())
+    server.add_feature(Diagnostics())
+    server.add_feature(CodeActions())
+    server.add_feature(Commands())
     return server

@@ -6,14 +6,12 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from lsprotocol import types
+from pygls.lsp.server import LanguageServer
 
 from cwm_lsp.predict.status import ModelStatus
-
-if TYPE_CHECKING:
-    from cwm_lsp.lsp.server import CwmLanguageServer
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +21,15 @@ MIN_REPORT_INTERVAL = 0.25
 
 
 class StatusReporter:
-    """Runs on the event loop thread; the worker's status changes are posted to it."""
+    """Runs on the event loop thread; the worker's status changes are posted to it.
 
-    def __init__(self, server: CwmLanguageServer) -> None:
+    ``current`` reads the worker's latest status (progress moves on while a
+    work-done progress is being created).
+    """
+
+    def __init__(self, server: LanguageServer, current: Callable[[], ModelStatus]) -> None:
         self._server = server
+        self._current = current
         self._token: str | None = None
         self._progress_open = False
         self._last_sent: ModelStatus | None = None
@@ -84,7 +87,7 @@ class StatusReporter:
             self._progress_open = False
 
     def _report_current(self) -> None:
-        status = self._server.worker.status
+        status = self._current()
         if self._token is None or not self._progress_open or status.state != "loading":
             return
         self._server.work_done_progress.report(

@@ -11,12 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Protocol
 
+from cwm_lsp.engine.protocol import ModelLoadError, ShouldStop
+from cwm_lsp.formats.base import ModelFormat
 from cwm_lsp.trace import Frame, Trace
 
-ModelFormat = Literal["cwm", "generic"]
-ShouldStop = Callable[[], bool]
+__all__ = [
+    "HoleFill",
+    "Imagined",
+    "ModelConfig",
+    "ModelFormat",
+    "ModelInfo",
+    "ModelLoadError",
+    "Progress",
+    "ShouldStop",
+    "TraceSession",
+    "WorldModel",
+]
+
 #: progress(fraction 0..1, message)
 Progress = Callable[[float, str], None]
 
@@ -67,15 +80,6 @@ class ModelInfo:
     name: str = ""
     n_ctx: int = 0
     n_gpu_layers: int = 0
-
-
-class ModelLoadError(Exception):
-    """A model could not be loaded; the message names the path and the cause."""
-
-    def __init__(self, path: str, cause: str) -> None:
-        super().__init__(f"cannot load model {path}: {cause}")
-        self.path = path
-        self.cause = cause
 
 
 @dataclass

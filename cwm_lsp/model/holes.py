@@ -14,10 +14,10 @@ import ast
 import math
 import textwrap
 
+from cwm_lsp.engine import Engine, NoValidToken
+from cwm_lsp.engine.decoder import Decoder
+from cwm_lsp.formats.base import Cancelled
 from cwm_lsp.model.api import HoleFill, ShouldStop
-from cwm_lsp.model.decoder import Decoder, NoValidToken
-from cwm_lsp.model.engine import Engine
-from cwm_lsp.model.formats import Cancelled
 
 MAX_TOKENS = 48
 SAMPLE_TEMPERATURE = 0.8

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cwm_lsp.engine.gguf_header import GGUFHeader, GGUFHeaderError, read_header
 from cwm_lsp.model.api import ModelConfig, ModelFormat, ModelInfo, ModelLoadError
 from cwm_lsp.model.default import (
     DEFAULT_MODEL_NAME,
@@ -13,7 +14,6 @@ from cwm_lsp.model.default import (
     ensure_default_model,
     part_files,
 )
-from cwm_lsp.model.gguf_header import GGUFHeader, GGUFHeaderError, read_header
 
 ENV_VAR = "CWM_LSP_MODEL"
 

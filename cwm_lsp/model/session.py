@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import logging
 
-from cwm_lsp.model.api import ShouldStop
-from cwm_lsp.model.decoder import Decoder, NoValidToken
-from cwm_lsp.model.engine import ContextFullError, Engine
-from cwm_lsp.model.formats import Cancelled, FrameFormat, function_name_of
+from cwm_lsp.engine import ContextFullError, Engine, NoValidToken, ShouldStop
+from cwm_lsp.engine.decoder import Decoder
+from cwm_lsp.formats.base import Cancelled, FrameFormat, function_name_of
 from cwm_lsp.trace import VALUE_KEY, EndReason, Event, Frame, Trace, frame_depths
 
 log = logging.getLogger(__name__)

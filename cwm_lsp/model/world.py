@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import time
 
+from cwm_lsp.engine import Engine
+from cwm_lsp.formats.base import Cancelled, FrameFormat
+from cwm_lsp.formats.generic import GenericFormat
+from cwm_lsp.formats.native import NativeFormat
 from cwm_lsp.model.api import HoleFill, Imagined, ModelInfo, ShouldStop
-from cwm_lsp.model.engine import Engine
-from cwm_lsp.model.formats import Cancelled, FrameFormat
-from cwm_lsp.model.generic_format import GenericFormat
 from cwm_lsp.model.holes import fill_hole
-from cwm_lsp.model.native_format import NativeFormat
 from cwm_lsp.model.session import ImaginedSession
 from cwm_lsp.trace import EndReason, Trace
 

@@ -1,8 +1,9 @@
 """The code that runs inside the real tracer's child process.
 
-The parent (:mod:`cwm_lsp.trace.tracer`) starts ``python -u -c <this file's
-text> REQUEST.json``; nothing here imports ``cwm_lsp``, so any Python 3.8+
-interpreter can run it (the user's own interpreter included).
+The parent (:mod:`cwm_lsp.trace.child_run`, for :mod:`cwm_lsp.trace.tracer`)
+starts ``python -u -c <this file's text> REQUEST.json``; nothing here imports
+``cwm_lsp``, so any Python 3.8+ interpreter can run it (the user's own
+interpreter included).
 
 The request names the user's file, the entry function, the argument
 expressions and the limits.  The child loads the file as module

@@ -19,51 +19,77 @@ the exception propagating out and has no value (written ``"None"``, as
 
 Decoding never raises: a frame that does not parse is counted in
 ``errors`` (with a message) and skipped.
+
+This module holds frames <-> text (:func:`encode`, :func:`decode`,
+:class:`TraceDecoder`); the tokens are in :mod:`cwm_lsp.trace.cwm_tokens`, the
+``$LOCALS``/``$VALUE`` JSON and ``".."`` diffs in
+:mod:`cwm_lsp.trace.locals_json`, and placing a source text at a line number
+in :mod:`cwm_lsp.trace.line_mapping`.  Their public names are importable from
+here too.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
-from cwm_lsp.trace.types import Event, Frame, Trace, frame_depths
+from cwm_lsp.trace.cwm_tokens import (
+    ACTION_SEP,
+    ARG_SEP,
+    BEGIN_OF_TEXT,
+    CONTEXT_START,
+    DEF_RE,
+    END_OF_TEXT,
+    EVENT_TOKENS,
+    FRAME_SEP,
+    START_MARKER,
+    TOKEN_EVENTS,
+    TOKEN_IDS,
+    TOKENS,
+    UNCHANGED,
+)
+from cwm_lsp.trace.line_mapping import LineMapper
+from cwm_lsp.trace.locals_json import (
+    FrameError,
+    diff_base,
+    encode_locals,
+    json_string,
+    parse_locals,
+    parse_value,
+)
+from cwm_lsp.trace.types import Event, Frame, Trace
 
-START_MARKER = "  # << START_OF_TRACE"
-
-TOKEN_IDS: dict[str, int] = {
-    "frame_sep": 128100,
-    "action_sep": 128101,
-    "return_sep": 128102,
-    "call_sep": 128103,
-    "line_sep": 128104,
-    "exception_sep": 128105,
-    "arg_sep": 128106,
-    "trace_context_start": 128107,
-}
-TOKENS: dict[str, str] = {name: f"<|{name}|>" for name in TOKEN_IDS}
-BEGIN_OF_TEXT = "<|begin_of_text|>"
-END_OF_TEXT = "<|end_of_text|>"
-
-FRAME_SEP = TOKENS["frame_sep"]
-ACTION_SEP = TOKENS["action_sep"]
-ARG_SEP = TOKENS["arg_sep"]
-CONTEXT_START = TOKENS["trace_context_start"]
-
-EVENT_TOKENS: dict[Event, str] = {
-    "call": TOKENS["call_sep"],
-    "line": TOKENS["line_sep"],
-    "return": TOKENS["return_sep"],
-    "exception": TOKENS["exception_sep"],
-}
-TOKEN_EVENTS: dict[str, Event] = {tok: ev for ev, tok in EVENT_TOKENS.items()}
-
-UNCHANGED = ".."
-
-_DEF_RE = re.compile(r"^(\s*)(?:async\s+)?def\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(")
-
+__all__ = [
+    "ACTION_SEP",
+    "ARG_SEP",
+    "BEGIN_OF_TEXT",
+    "CONTEXT_START",
+    "END_OF_TEXT",
+    "EVENT_TOKENS",
+    "FRAME_SEP",
+    "START_MARKER",
+    "TOKENS",
+    "TOKEN_EVENTS",
+    "TOKEN_IDS",
+    "UNCHANGED",
+    "DecodeResult",
+    "FrameError",
+    "LineMapper",
+    "TraceDecoder",
+    "decode",
+    "diff_base",
+    "encode",
+    "encode_frame",
+    "encode_frames",
+    "encode_locals",
+    "encode_prompt",
+    "is_finished",
+    "mark_entry",
+    "parse_locals",
+    "parse_value",
+    "split_frame",
+]
 
 # --------------------------------------------------------------------------- encoding
 
@@ -77,7 +103,7 @@ def mark_entry(source: str, function: str) -> str:
     name = function.rsplit(".", 1)[-1]
     lines = source.splitlines(keepends=True)
     for i, line in enumerate(lines):
-        match = _DEF_RE.match(line)
+        match = DEF_RE.match(line)
         if match and match.group(2) == name:
             body = line.rstrip("\r\n")
             ending = line[len(body) :]
@@ -91,41 +117,6 @@ def encode_prompt(source: str, function: str) -> str:
     return BEGIN_OF_TEXT + CONTEXT_START + mark_entry(source, function) + FRAME_SEP
 
 
-def _json(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def encode_locals(state: Mapping[str, str], previous: Mapping[str, str] | None) -> str:
-    """The ``$LOCALS`` JSON object, with ``".."`` for values equal to ``previous``."""
-    out: dict[str, str] = {}
-    for name, value in state.items():
-        if previous is not None and previous.get(name) == value:
-            out[name] = UNCHANGED
-        else:
-            out[name] = value
-    return json.dumps(out, ensure_ascii=False)
-
-
-def diff_base(frames: Sequence[Frame], index: int) -> Mapping[str, str] | None:
-    """The state a frame's ``".."`` values refer to, or None after a change of scope.
-
-    Mirrors how the values are resolved: walk back over frames without
-    locals (exception frames) to the last frame of the same scope; a call or
-    return frame on the way ends the walk (a call frame itself still counts).
-    """
-    if frames[index].event == "call":
-        return None
-    j = index - 1
-    while j >= 0:
-        earlier = frames[j]
-        if earlier.event == "return":
-            return None
-        if earlier.event in ("call", "line"):
-            return earlier.locals
-        j -= 1
-    return None
-
-
 def encode_frame(frame: Frame, previous: Mapping[str, str] | None = None) -> str:
     """One frame, ending with ``<|frame_sep|>``; ``previous`` is its diff base."""
     source = frame.source.removesuffix(START_MARKER)
@@ -133,7 +124,7 @@ def encode_frame(frame: Frame, previous: Mapping[str, str] | None = None) -> str
     if frame.event in ("call", "line"):
         return f"{head}{encode_locals(frame.locals, previous)}{ACTION_SEP}{source}{FRAME_SEP}"
     value = frame.value if frame.value is not None else "None"
-    return f"{head}{ACTION_SEP}{source}{ARG_SEP}{_json(value)}{FRAME_SEP}"
+    return f"{head}{ACTION_SEP}{source}{ARG_SEP}{json_string(value)}{FRAME_SEP}"
 
 
 def encode_frames(frames: Sequence[Frame]) -> str:
@@ -151,121 +142,7 @@ def encode(trace: Trace, source: str) -> str:
     return text + END_OF_TEXT if is_finished(trace) else text
 
 
-# --------------------------------------------------------------------------- line mapping
-
-
-def _indent(line: str) -> int:
-    expanded = line.expandtabs()
-    return len(expanded) - len(expanded.lstrip())
-
-
-def _normalize(line: str) -> str:
-    return line.rstrip("\r\n").removesuffix(START_MARKER).rstrip()
-
-
-class LineMapper:
-    """Places a predicted source line at a line number by its position in the execution.
-
-    Among the lines with that text, the one chosen is the next plausible
-    successor of the current line in the current function (wrapping round
-    for loops), so two identical ``return n`` lines stay distinct.
-    """
-
-    def __init__(self, source: str) -> None:
-        self.lines = [_normalize(line) for line in source.splitlines()]
-        self._by_text: dict[str, list[int]] = {}
-        self._by_stripped: dict[str, list[int]] = {}
-        for number, text in enumerate(self.lines, start=1):
-            if text.strip():
-                self._by_text.setdefault(text, []).append(number)
-                self._by_stripped.setdefault(text.strip(), []).append(number)
-        self._scopes = self._function_scopes()
-
-    def _function_scopes(self) -> list[tuple[int, int, str]]:
-        """(def line, last line, name) of every def, found by indentation."""
-        scopes: list[tuple[int, int, str]] = []
-        for number, text in enumerate(self.lines, start=1):
-            match = _DEF_RE.match(text)
-            if not match:
-                continue
-            indent = _indent(text)
-            end = number
-            for later in range(number + 1, len(self.lines) + 1):
-                body = self.lines[later - 1]
-                if not body.strip() or body.lstrip().startswith("#"):
-                    continue
-                if _indent(body) <= indent:
-                    break
-                end = later
-            scopes.append((number, end, match.group(2)))
-        return scopes
-
-    def scope_of(self, line: int) -> tuple[int, int, str] | None:
-        """The innermost function containing ``line``."""
-        best: tuple[int, int, str] | None = None
-        for scope in self._scopes:
-            if scope[0] <= line <= scope[1] and (best is None or scope[0] >= best[0]):
-                best = scope
-        return best
-
-    def candidates(self, text: str) -> list[int]:
-        key = _normalize(text)
-        found = self._by_text.get(key)
-        if found:
-            return found
-        return self._by_stripped.get(key.strip(), [])
-
-    def place(self, event: Event, text: str, frames: Sequence[Frame]) -> int:
-        """The line number for a frame with ``event`` and source ``text``, or 0."""
-        found = self.candidates(text)
-        if not found:
-            return 0
-        if len(found) == 1:
-            return found[0]
-        current = _current_line(frames)
-        if event == "call" or current is None:
-            return _first_after(found, current or 0)
-        scope = self.scope_of(current)
-        if scope is not None:
-            inside = [n for n in found if scope[0] <= n <= scope[1]]
-            found = inside or found
-        if event in ("return", "exception") and current in found:
-            return current
-        if scope is not None:
-            # The next line after the current one, wrapping to the top of the
-            # function (a loop going round); the current line itself comes last.
-            span = scope[1] - scope[0] + 1
-            return min(found, key=lambda n: (n - current - 1) % span if span > 0 else n)
-        return _first_after(found, current)
-
-
-def _first_after(found: list[int], current: int) -> int:
-    later = [n for n in found if n > current]
-    return later[0] if later else found[0]
-
-
-def _current_line(frames: Sequence[Frame]) -> int | None:
-    """The last line executed in the scope the next frame belongs to."""
-    if not frames:
-        return None
-    depths = frame_depths(frames)
-    last = frames[-1]
-    depth = depths[-1]
-    if last.event == "return":
-        # Back in the caller: its last line frame.
-        depth -= 1
-        for frame, d in zip(reversed(frames), reversed(depths), strict=True):
-            if d == depth and frame.event in ("call", "line"):
-                return frame.line or None
-        return None
-    return last.line or None
-
-
 # --------------------------------------------------------------------------- decoding
-
-
-class FrameError(ValueError):
-    """A frame's text does not parse."""
 
 
 @dataclass
@@ -274,36 +151,6 @@ class DecodeResult:
     errors: int = 0
     messages: list[str] = field(default_factory=list)
     ended: bool = False
-
-
-def parse_locals(text: str) -> dict[str, str]:
-    """A ``$LOCALS`` object; raises FrameError when it is not an object of strings."""
-    text = text.strip()
-    if not text:
-        return {}
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FrameError(f"locals are not JSON: {exc.msg}") from None
-    if not isinstance(data, dict):
-        raise FrameError("locals are not a JSON object")
-    out: dict[str, str] = {}
-    for name, value in data.items():
-        if not isinstance(value, str):
-            raise FrameError(f"local {name!r} is not a JSON string")
-        out[name] = value
-    return out
-
-
-def parse_value(text: str) -> str:
-    text = text.strip()
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        raise FrameError("value is not a JSON string") from None
-    if not isinstance(value, str):
-        raise FrameError("value is not a JSON string")
-    return value
 
 
 def split_frame(text: str) -> tuple[Event, str, str, str | None]:

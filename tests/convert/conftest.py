@@ -46,7 +46,7 @@ def tiny_hf_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def converted(tiny_hf_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     """converted(quant) -> path of the tiny checkpoint converted with ``--quant quant``."""
-    from cwm_lsp.model.convert import convert_checkpoint
+    from cwm_lsp.convert.converter import convert_checkpoint
 
     out_dir = tmp_path_factory.mktemp("converted")
     cache: dict[str, Path] = {}

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from convert.gguf_dump import read_gguf
-from cwm_lsp.model.convert import KEY_CONTEXT_CAP_REASON, register
+from cwm_lsp.convert.converter import KEY_CONTEXT_CAP_REASON, register
 
 pytestmark = pytest.mark.slow
 

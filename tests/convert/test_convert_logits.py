@@ -142,7 +142,7 @@ def test_a_checkpoint_with_other_token_ids_converts_as_faithfully(
     from transformers import AutoTokenizer, CwmForCausalLM
 
     from convert.tiny_hf_cwm import build_tiny_cwm
-    from cwm_lsp.model.convert import convert_checkpoint
+    from cwm_lsp.convert.converter import convert_checkpoint
 
     hf_dir = build_tiny_cwm(tmp_path_factory.mktemp("compact"), layout="compact", seed=1)
     out = convert_checkpoint(hf_dir, hf_dir.parent / "compact.gguf", "F32").path

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from cwm_lsp.model.convert_checkpoint import ConversionError, parse_hparams, parse_rope
-from cwm_lsp.model.convert_tensors import gguf_name, unrotate_half
-from cwm_lsp.model.convert_tokenizer import LLAMA3_SPLIT, detect_pre_tokenizer
+from cwm_lsp.convert.checkpoint import ConversionError, parse_hparams, parse_rope
+from cwm_lsp.convert.tensors import gguf_name, unrotate_half
+from cwm_lsp.convert.tokenizer import LLAMA3_SPLIT, detect_pre_tokenizer
 
 
 def rope_rotate_half(x: np.ndarray[Any, Any], angles: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:

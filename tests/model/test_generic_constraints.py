@@ -6,9 +6,9 @@ import ast
 import itertools
 from dataclasses import replace
 
-from cwm_lsp.model.effects import LineEffects
-from cwm_lsp.model.flow import RETURN, LineFlow
-from cwm_lsp.model.literal import LiteralState, literal_complete, literal_feed
+from cwm_lsp.analysis.effects import LineEffects
+from cwm_lsp.analysis.flow import RETURN, LineFlow
+from cwm_lsp.formats.literal import LiteralState, literal_complete, literal_feed
 from cwm_lsp.model.world import LlamaWorldModel
 from cwm_lsp.trace import frame_depths
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cwm_lsp.model.native_format import NativeFormat
+from cwm_lsp.formats.native import NativeFormat
 from cwm_lsp.model.session import ImaginedSession
 from cwm_lsp.model.world import LlamaWorldModel
 from cwm_lsp.trace import EndReason
