@@ -12,6 +12,8 @@ Variants (``--variants`` picks some, comma-separated; ``baseline`` always runs f
 - ``no_flow``: any line of the function may come next and any local may change
   (no LineFlow / LineEffects from the ast).
 - ``no_return_locals``: the model also writes the value of ``return name``.
+- ``no_immutable_reads``: a name a line only reads may change even when its value
+  is immutable (``c`` at ``n += int(c == letter)``), as before that rule.
 - ``fewshot_one``: only the first few-shot example (a loop), a shorter prompt.
 - ``fewshot_crux``: few-shot examples in CRUXEval's style (string and list methods),
   traced for real by cwm_lsp's tracer when the script starts (not dev rows).
@@ -161,6 +163,12 @@ def variants() -> dict[str, Variant]:
             "the model writes the value of `return name` too",
             ("trace",),
             setup=lambda m: switched_off(m, "return_locals"),
+        ),
+        Variant(
+            "no_immutable_reads",
+            "a name a line only reads may change even when its value is immutable",
+            ("trace",),
+            setup=lambda m: switched_off(m, "immutable_reads"),
         ),
         Variant(
             "fewshot_one",

@@ -7,6 +7,12 @@ mentioned: ``view = nums`` makes ``view`` change with ``nums.append(1)``.
 Aliases are taken from the function's plain ``a = b`` assignments (in both
 directions, transitively), which is where CRUXEval-style code makes them.
 
+A name a statement only reads (it binds it nowhere: no assignment, ``for``
+or ``with`` target, walrus, ``del`` or import) can change only through its
+object; when that object is immutable (:mod:`cwm_lsp.analysis.immutable`),
+it cannot change at all.  :meth:`LineEffects.read_only` gives those names; a
+name some nested function declares ``nonlocal`` is never read-only.
+
 The generic prompt format offers the model only these names when it writes
 what changed at a line; everything else stays as it was.
 """
@@ -43,15 +49,22 @@ class LineEffects:
         """``file_functions``: names of the file's functions (None: unknown, any call
         may reach them); ``generators``: whether the file defines generator functions."""
         self._names: dict[int, set[str]] = {}
+        self._bound: dict[int, set[str]] = {}
         self._calls: set[int] = set()
         self._aliases = aliases(node)
+        self._nonlocal = _nonlocal_names(node)
         for stmt in statements(node.body):
             own = header_lines(stmt)
             nodes = [n for part in _own_parts(stmt) for n in ast.walk(part)]
             mentioned = {n.id for n in nodes if isinstance(n, ast.Name)}
-            mentioned |= _bound_names(stmt)
+            bound = {
+                n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+            }
+            bound |= _bound_names(stmt)
+            mentioned |= bound
             for line in own:
                 self._names.setdefault(line, set()).update(mentioned)
+                self._bound.setdefault(line, set()).update(bound)
             if _may_start_frame(stmt, nodes, file_functions, generators):
                 self._calls.update(own)
 
@@ -70,6 +83,18 @@ class LineEffects:
         for name in names:
             out |= self._aliases.get(name, set())
         return frozenset(out)
+
+    def read_only(self, line: int) -> frozenset[str]:
+        """Names the statement on ``line`` mentions but can only read, never rebind."""
+        names = self._names.get(line)
+        if names is None:
+            return frozenset()
+        return frozenset(names - self._bound.get(line, set()) - self._nonlocal)
+
+
+def _nonlocal_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """Names a function nested in ``node`` declares ``nonlocal`` (a call can rebind them)."""
+    return {name for n in ast.walk(node) if isinstance(n, ast.Nonlocal) for name in n.names}
 
 
 def _may_start_frame(

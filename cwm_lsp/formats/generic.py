@@ -82,12 +82,18 @@ class GenericFormat(SourceRules, FrameFormat):
         literal_values: bool = True,
         line_flow: bool = True,
         return_locals: bool = True,
+        immutable_reads: bool = True,
+        fewshot: bool = True,
     ) -> None:
         super().__init__(engine, source, function)
+        #: the prompt opens with the worked examples (off: the header alone, for a
+        #: model tuned on the format, see :mod:`cwm_lsp.train`)
+        self.fewshot = fewshot
         self.constrained = constrained
         self.literal_values = literal_values
         self.line_flow = line_flow
         self.return_locals = return_locals
+        self.immutable_reads = immutable_reads
         self.index = SourceIndex(source)  # SyntaxError when the file does not parse
         self.entry_info = self.index.find(function)
         self.lines = [line.rstrip() for line in source.splitlines()]
@@ -104,7 +110,8 @@ class GenericFormat(SourceRules, FrameFormat):
 
     def prompt(self, dec: Decoder) -> None:
         call_name = self.entry_info.name
-        text = f"{fewshot_prompt()}\n### File\n{self.listing()}### Trace\n>>> {call_name}("
+        head = fewshot_prompt() if self.fewshot else HEADER
+        text = f"{head}\n### File\n{self.listing()}### Trace\n>>> {call_name}("
         dec.push_text(text)
 
     def entry(self, dec: Decoder, args: str | None, should_stop: ShouldStop | None) -> Entry:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from cwm_lsp.analysis.flow import RETURN
+from cwm_lsp.analysis.immutable import is_immutable_repr
 from cwm_lsp.analysis.loops import bind
 from cwm_lsp.analysis.loops import items as items_of
 from cwm_lsp.analysis.source_index import FunctionInfo, SourceIndex
@@ -32,6 +33,8 @@ class SourceRules:
     entry_info: FunctionInfo
     line_flow: bool
     return_locals: bool
+    #: a name the line only reads, holding an immutable value, cannot change
+    immutable_reads: bool
     #: the file's lines, right-stripped
     lines: list[str]
 
@@ -195,7 +198,13 @@ class SourceRules:
         if effects is None or position is None or position[0] != "line":
             return names
         changes = effects.changes(position[1])
-        return names if changes is None else [n for n in names if n in changes]
+        if changes is None:
+            return names
+        base = self._base(frames) if self.immutable_reads else {}
+        fixed = {
+            n for n in effects.read_only(position[1]) if n in base and is_immutable_repr(base[n])
+        }
+        return [n for n in names if n in changes and n not in fixed]
 
     def returned_local(self, frames: Sequence[Frame], event: Event, source: str) -> str | None:
         """The value of ``return name``: what ``name`` holds now (None: the model says)."""

@@ -35,6 +35,8 @@ class LlamaWorldModel:
         self.line_flow = True
         #: generic format only: ``return name`` returns the value ``name`` has
         self.return_locals = True
+        #: generic format only: a name a line only reads, holding an immutable value, keeps it
+        self.immutable_reads = True
         self._seed = 0
 
     def _format(self, source: str, function: str) -> FrameFormat:
@@ -49,6 +51,7 @@ class LlamaWorldModel:
                 literal_values=self.literal_values,
                 line_flow=self.line_flow,
                 return_locals=self.return_locals,
+                immutable_reads=self.immutable_reads,
             )
         except SyntaxError as exc:
             raise SourceError(f"the file does not parse: line {exc.lineno}: {exc.msg}") from None
