@@ -78,6 +78,12 @@ def register(subparsers: Any) -> None:
         "--no-trace", action="store_true", help="skip the imagined traces (baseline only)"
     )
     parser.add_argument(
+        "--no-next-state",
+        action="store_true",
+        help="skip next-state accuracy (the model predicting each real frame from the real "
+        "frames before it)",
+    )
+    parser.add_argument(
         "--raw-direct", action="store_true", help="direct prompt without the chat template"
     )
     parser.add_argument("--no-plots", action="store_true", help="do not draw PNG plots")
@@ -175,8 +181,8 @@ def _check(args: argparse.Namespace) -> str | None:
         return f"--max-frames must be at least 1, not {args.max_frames}"
     if args.timeout <= 0:
         return f"--timeout must be positive, not {args.timeout}"
-    if args.no_trace and args.no_direct:
-        return "--no-trace and --no-direct leave nothing to evaluate"
+    if args.no_trace and args.no_direct and args.no_next_state:
+        return "--no-trace, --no-direct and --no-next-state leave nothing to evaluate"
     return None
 
 
@@ -220,6 +226,7 @@ def _evaluate(args: argparse.Namespace, session: Any, rows: list[Any]) -> int:
         sample_temperature=args.sample_temperature,
         tracer_timeout=args.timeout,
         trace_path=not args.no_trace,
+        next_state=not args.no_next_state,
         direct=not args.no_direct and session.complete is not None,
         direct_chat=not args.raw_direct,
     )

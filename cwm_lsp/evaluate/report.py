@@ -114,6 +114,20 @@ def markdown(summary: Summary, title: str = "cwm-lsp eval") -> str:
             ],
             "",
         ]
+    if summary.next_state_kinds:
+        lines += [
+            "Next-state accuracy by the kind of line that ran (teacher forcing: each step "
+            "starts from the real state):",
+            "",
+            "| line | steps | frame right | values | value right |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            *[
+                f"| {kind} | {k.steps} | {format_value(k.frames_correct / k.steps if k.steps else None, 'percent')} "
+                f"| {k.values_total} | {format_value(k.values_correct / k.values_total if k.values_total else None, 'percent')} |"
+                for kind, k in summary.next_state_kinds.items()
+            ],
+            "",
+        ]
     if summary.real_failures:
         lines += ["Rows whose real trace could not be taken:", ""]
         lines += [f"- {failure}" for failure in summary.real_failures]

@@ -11,6 +11,7 @@ from typing import Any
 from cwm_lsp.evaluate.dataset import EvalRow
 from cwm_lsp.evaluate.direct import Completer, answer_directly
 from cwm_lsp.evaluate.metrics import TraceScores, score_trace, scores_from_json
+from cwm_lsp.evaluate.next_state import NextStateScores, score_next_states
 from cwm_lsp.evaluate.values import same_value
 from cwm_lsp.evaluate.vote import majority
 from cwm_lsp.model.api import Imagined, WorldModel
@@ -33,6 +34,8 @@ class EvalOptions:
     sample_temperature: float = 0.7
     tracer_timeout: float = 10.0
     trace_path: bool = True
+    #: next-state accuracy: the model predicts each real frame from the real ones before it
+    next_state: bool = True
     direct: bool = True
     #: wrap the direct prompt in ChatML (instruction-tuned generic models)
     direct_chat: bool = True
@@ -84,6 +87,7 @@ class RowResult:
     scores: TraceScores | None = None
     trace: PathResult | None = None
     direct: PathResult | None = None
+    next_state: NextStateScores | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -97,6 +101,7 @@ class RowResult:
             "scores": None if self.scores is None else self.scores.to_json(),
             "trace": None if self.trace is None else self.trace.to_json(),
             "direct": None if self.direct is None else self.direct.to_json(),
+            "next_state": None if self.next_state is None else self.next_state.to_json(),
         }
 
     @classmethod
@@ -120,6 +125,9 @@ class RowResult:
             scores=None if data.get("scores") is None else scores_from_json(data["scores"]),
             trace=path("trace"),
             direct=path("direct"),
+            next_state=None
+            if data.get("next_state") is None
+            else NextStateScores.from_json(data["next_state"]),
         )
 
 
@@ -227,7 +235,19 @@ def evaluate_row(model: WorldModel | None, row: EvalRow, options: EvalOptions) -
         result.trace, result.imagined = imagine_path(model, row, options)
         if result.real is not None:
             result.scores = score_trace(result.imagined, result.real, row.output)
+    if options.next_state and model is not None and result.real is not None:
+        result.next_state = next_state_path(model, row, result.real)
     return result
+
+
+def next_state_path(model: WorldModel, row: EvalRow, real: Trace) -> NextStateScores:
+    """Teacher forcing along the real trace, scored step by step."""
+    try:
+        states = model.next_states(row.code, row.function, row.input, real.frames)
+    except Exception as exc:  # one bad row must not end a long run
+        log.exception("next-state predictions for %s failed", row.id)
+        return NextStateScores(error=f"{type(exc).__name__}: {exc}")
+    return score_next_states(row.code, real.frames, states.predicted, states.error)
 
 
 def run_rows(

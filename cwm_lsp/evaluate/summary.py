@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cwm_lsp.evaluate.calibration import Bucket, expected_calibration_error, reliability
+from cwm_lsp.evaluate.next_state import LINE_KINDS, KindScores, NextStateScores
 from cwm_lsp.evaluate.runner import PathResult, RowResult
 from cwm_lsp.trace import EndReason
 
@@ -35,6 +36,10 @@ class Summary:
     direct_correct: tuple[int, int] = (0, 0)
     real_failures: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
+    #: next-state (teacher-forced) figures by kind of line, and their calibration
+    next_state_kinds: dict[str, KindScores] = field(default_factory=dict)
+    next_state_buckets: list[Bucket] = field(default_factory=list)
+    next_state_ece: float | None = None
 
     def metric(self, key: str) -> Metric:
         for metric in self.metrics:
@@ -54,6 +59,11 @@ class Summary:
             "direct_correct": list(self.direct_correct),
             "real_failures": self.real_failures,
             "info": self.info,
+            "next_state": {
+                "by_kind": {k: v.to_json() for k, v in self.next_state_kinds.items()},
+                "ece": self.next_state_ece,
+                "buckets": [b.to_json() for b in self.next_state_buckets],
+            },
         }
 
 
@@ -135,6 +145,9 @@ def summarize(results: Sequence[RowResult], info: dict[str, Any] | None = None) 
         ),
         Metric("ece", "calibration error of value confidence (ECE)", ece, kind="number"),
     ]
+    next_states = [r.next_state for r in results if r.next_state is not None]
+    ns_buckets = reliability(c for s in next_states for c in s.checks)
+    metrics += next_state_metrics(next_states, expected_calibration_error(ns_buckets))
     return Summary(
         rows=len(results),
         metrics=metrics,
@@ -144,4 +157,58 @@ def summarize(results: Sequence[RowResult], info: dict[str, Any] | None = None) 
         direct_correct=(sum(p.correct for p in direct), len(direct)),
         real_failures=[f"{r.row.id}: {r.real_error}" for r in results if r.real is None],
         info=dict(info or {}),
+        next_state_kinds=_by_kind(next_states),
+        next_state_buckets=ns_buckets,
+        next_state_ece=expected_calibration_error(ns_buckets),
     )
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def next_state_metrics(scores: Sequence[NextStateScores], ece: float | None) -> list[Metric]:
+    """The teacher-forced figures, pooled over every step of every row (none: no lines)."""
+    if not scores:
+        return []
+    steps = sum(s.steps for s in scores)
+
+    def pooled(key: str, label: str, part: str, whole: str = "steps") -> Metric:
+        total = sum(getattr(s, whole) for s in scores) if whole != "steps" else steps
+        return Metric(key, label, _ratio(sum(getattr(s, part) for s in scores), total))
+
+    return [
+        pooled("next_frame", "next-state frame accuracy (from the true state)", "frames_correct"),
+        pooled("next_event", "next-state event accuracy", "events_correct"),
+        pooled("next_line", "next-state line accuracy", "lines_correct"),
+        pooled(
+            "next_value",
+            "next-state value accuracy (changed values)",
+            "values_correct",
+            "values_total",
+        ),
+        pooled(
+            "next_return",
+            "next-state return/exception value accuracy",
+            "returns_correct",
+            "returns_total",
+        ),
+        Metric("next_steps", "next-state steps scored", float(steps), kind="count"),
+        Metric(
+            "next_ece", "calibration error of next-state value confidence (ECE)", ece, kind="number"
+        ),
+    ]
+
+
+def _by_kind(scores: Sequence[NextStateScores]) -> dict[str, KindScores]:
+    out: dict[str, KindScores] = {}
+    for kind in LINE_KINDS:
+        parts = [s.by_kind[kind] for s in scores if kind in s.by_kind]
+        if parts:
+            out[kind] = KindScores(
+                steps=sum(p.steps for p in parts),
+                frames_correct=sum(p.frames_correct for p in parts),
+                values_total=sum(p.values_total for p in parts),
+                values_correct=sum(p.values_correct for p in parts),
+            )
+    return out

@@ -9,7 +9,7 @@ returns True.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -24,6 +24,7 @@ __all__ = [
     "ModelFormat",
     "ModelInfo",
     "ModelLoadError",
+    "NextStates",
     "Progress",
     "ShouldStop",
     "TraceSession",
@@ -101,6 +102,21 @@ class Imagined:
 
 
 @dataclass
+class NextStates:
+    """The model's guess at ``real[k]`` from ``real[:k]``, for k = 1 .. len(real) - 1.
+
+    ``predicted[k - 1]`` is None where the model gave no frame (it ended the
+    trace, or its frame did not parse).  ``error`` says why the run stopped
+    early (the context filled up, no inputs bound); then ``predicted`` is shorter.
+    """
+
+    predicted: list[Frame | None] = field(default_factory=list)
+    error: str = ""
+    seconds: float = 0.0
+    tokens_evaluated: int = 0
+
+
+@dataclass
 class HoleFill:
     """One candidate for a ``??`` hole: the text that replaces it."""
 
@@ -167,6 +183,18 @@ class WorldModel(Protocol):
         max_frames: int = 200,
         should_stop: ShouldStop | None = None,
     ) -> Imagined: ...
+
+    def next_states(
+        self,
+        source: str,
+        function: str,
+        args: str,
+        real: Sequence[Frame],
+        *,
+        should_stop: ShouldStop | None = None,
+    ) -> NextStates:
+        """Teacher forcing: the model's next frame from each prefix of the real trace."""
+        ...
 
     def fill_hole(
         self,

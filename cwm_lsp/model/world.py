@@ -1,18 +1,20 @@
-"""The loaded model: sessions, whole imagined traces and hole fills."""
+"""The loaded model: sessions, whole imagined traces, next-state predictions and hole fills."""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 
 from cwm_lsp.engine import Engine
 from cwm_lsp.formats.base import Cancelled, FrameFormat
 from cwm_lsp.formats.generic import GenericFormat
 from cwm_lsp.formats.native import NativeFormat
-from cwm_lsp.model.api import HoleFill, Imagined, ModelInfo, ShouldStop
+from cwm_lsp.model.api import HoleFill, Imagined, ModelInfo, NextStates, ShouldStop
 from cwm_lsp.model.holes import fill_hole
 from cwm_lsp.model.session import ImaginedSession
-from cwm_lsp.trace import EndReason, Trace
+from cwm_lsp.model.teacher import next_states
+from cwm_lsp.trace import EndReason, Frame, Trace
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +128,22 @@ class LlamaWorldModel:
             seconds=time.perf_counter() - started,
             cancelled=cancelled,
         )
+
+    def next_states(
+        self,
+        source: str,
+        function: str,
+        args: str,
+        real: Sequence[Frame],
+        *,
+        should_stop: ShouldStop | None = None,
+    ) -> NextStates:
+        """Teacher-forced next-frame predictions along the real trace ``real``."""
+        try:
+            fmt = self._format(source, function)
+        except SourceError as exc:
+            return NextStates(error=str(exc))
+        return next_states(self.engine, fmt, args, real, should_stop=should_stop)
 
     def fill_hole(
         self,

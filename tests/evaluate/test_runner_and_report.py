@@ -8,6 +8,7 @@ test_eval_command.py.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,8 @@ from cwm_lsp.evaluate.progress import RowProgress
 from cwm_lsp.evaluate.report import ROWS_FILE, RowWriter, markdown, read_rows, write_summary
 from cwm_lsp.evaluate.runner import EvalOptions, RowResult, run_rows
 from cwm_lsp.evaluate.summary import summarize
-from cwm_lsp.model.api import Imagined
-from cwm_lsp.trace import Trace
+from cwm_lsp.model.api import Imagined, NextStates
+from cwm_lsp.trace import Frame, Trace
 
 ROW = EvalRow(id="sum", code=SOURCE, input="[1, 2]", output="3")
 
@@ -37,6 +38,12 @@ class ReplayingModel:
         self.calls.append(kw["temperature"])
         trace = self.traces[len(self.calls) - 1]
         return Imagined(trace=trace, tokens_generated=10)
+
+    def next_states(
+        self, source: str, function: str, args: str, real: Sequence[Frame], **kw: object
+    ) -> NextStates:
+        """A model that always knows the next state: it answers with the real frame."""
+        return NextStates(predicted=list(real[1:]))
 
 
 def answer(text: str):  # type: ignore[no-untyped-def]
@@ -173,3 +180,24 @@ def test_report_only_rebuilds_the_summary_from_rows_and_direct_answers(
     assert code == 0
     assert "trace path 1/1, direct baseline 0/1" in text
     assert "direct baseline on every row of direct.jsonl: 1/2 (50.0%)" in text
+
+
+def test_a_row_gets_next_state_scores_from_teacher_forcing(results: list[RowResult]) -> None:
+    (result,) = results
+    assert result.real is not None and result.next_state is not None
+    assert result.next_state.steps == len(result.real.frames) - 1
+    assert result.next_state.frames_correct == result.next_state.steps
+
+    summary = summarize(results)
+    assert summary.metric("next_frame").trace == 1.0
+    assert summary.metric("next_value").trace == 1.0
+    assert "loop header" in summary.next_state_kinds
+    assert "Next-state accuracy by the kind of line" in markdown(summary)
+
+
+def test_next_state_scores_survive_the_rows_file(results: list[RowResult], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with RowWriter(tmp_path) as writer:
+        writer.write(results[0])
+    (again,) = read_rows(tmp_path / ROWS_FILE)
+    assert again.next_state is not None and results[0].next_state is not None
+    assert again.next_state.to_json() == results[0].next_state.to_json()
