@@ -8,4 +8,4 @@ standard library); import heavy things inside ``run``.
 """
 
 #: Subcommands in the order ``cwm-lsp --help`` lists them; ``serve`` is the default.
-COMMANDS = ("serve", "trace", "dap", "eval", "model")
+COMMANDS = ("serve", "trace", "dap", "eval", "model", "corpus")
