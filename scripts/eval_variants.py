@@ -239,13 +239,23 @@ def _delta(value: float | None, base: float | None) -> str:
     return f"{100 * (value - base):+.1f}"
 
 
+def _next_state(summary: Summary) -> str:
+    keys = {m.key for m in summary.metrics}
+    if "next_frame" not in keys:
+        return "—"
+    frame = summary.metric("next_frame").trace
+    value = summary.metric("next_value").trace
+    return f"{_pct(frame)} / {_pct(value)}"
+
+
 def table(done: list[tuple[Variant, Summary, float]], rows: int) -> str:
     base = done[0][1]
     lines = [
         f"Each variant on the same {rows} rows; Δ in percentage points against the baseline.",
         "",
-        "| variant | what | output via trace | Δ | direct | Δ | exact match | frame acc. | value acc. | s/row |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| variant | what | output via trace | Δ | direct | Δ | exact match | frame acc. | value acc. "
+        "| next-state frame / value acc. | s/row |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for variant, summary, seconds in done:
         out = summary.metric("output_accuracy")
@@ -259,6 +269,7 @@ def table(done: list[tuple[Variant, Summary, float]], rows: int) -> str:
             f"| {_pct(summary.metric('exact_match').trace) if trace_on else '—'} "
             f"| {_pct(summary.metric('frame_accuracy').trace) if trace_on else '—'} "
             f"| {_pct(summary.metric('value_accuracy').trace) if trace_on else '—'} "
+            f"| {_next_state(summary)} "
             f"| {seconds / rows:.1f} |"
         )
     return "\n".join(lines) + "\n"
@@ -274,6 +285,11 @@ def main() -> int:
     parser.add_argument("--model")
     parser.add_argument("--variants", default="", help="comma-separated names (default: all)")
     parser.add_argument("--out", default="eval-out/variants")
+    parser.add_argument(
+        "--next-state",
+        action="store_true",
+        help="also score next-state accuracy (teacher forcing) in every variant",
+    )
     args = parser.parse_args()
 
     known = variants()
@@ -289,7 +305,7 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     session = EvalSession.open(ModelConfig(path=args.model, n_threads=args.threads))
-    base = EvalOptions(max_frames=args.max_frames)
+    base = EvalOptions(max_frames=args.max_frames, next_state=args.next_state)
     done: list[tuple[Variant, Summary, float]] = []
     try:
         for variant in chosen:

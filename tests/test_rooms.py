@@ -29,10 +29,11 @@ ROOMS: dict[str, set[str]] = {
     "model": {"engine", "formats", "analysis", "trace"},
     "source": {"trace"},
     "predict": {"model", "source", "trace"},
-    "evaluate": {"model", "engine", "trace"},
+    "evaluate": {"model", "engine", "corpus", "trace"},
     "dap": {"model", "trace"},
     "lsp": {"predict", "source", "model", "dap", "trace"},
     "commands": {"lsp", "dap", "evaluate", "model", "corpus", "trace"},
+    "train": {"engine", "formats", "analysis", "trace", "corpus"},
 }
 
 #: room -> the third-party packages it may import (import names)
@@ -50,6 +51,7 @@ THIRD_PARTY: dict[str, set[str]] = {
     "dap": set(),
     "lsp": {"pygls", "lsprotocol"},
     "commands": set(),
+    "train": {"torch", "transformers", "gguf", "numpy"},
 }
 
 

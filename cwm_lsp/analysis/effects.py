@@ -13,6 +13,12 @@ object; when that object is immutable (:mod:`cwm_lsp.analysis.immutable`),
 it cannot change at all.  :meth:`LineEffects.read_only` gives those names; a
 name some nested function declares ``nonlocal`` is never read-only.
 
+In a method, the receiver's attributes are locals of their own
+(``self.items``, :mod:`cwm_lsp.analysis.receivers`): a line changes the
+fields it names (``self.items[k] = v``, ``self.n += 1``), ``x = self.items``
+makes ``x`` an alias, and a method called on ``self`` or ``self`` passed on
+may change every field; ``self`` itself never changes.
+
 The generic prompt format offers the model only these names when it writes
 what changed at a line; everything else stays as it was.
 """
@@ -45,13 +51,16 @@ class LineEffects:
         node: ast.FunctionDef | ast.AsyncFunctionDef,
         file_functions: frozenset[str] | None = None,
         generators: bool = True,
+        receiver: tuple[str, tuple[str, ...]] | None = None,
     ) -> None:
         """``file_functions``: names of the file's functions (None: unknown, any call
-        may reach them); ``generators``: whether the file defines generator functions."""
+        may reach them); ``generators``: whether the file defines generator functions;
+        ``receiver``: a method's receiver parameter and its class's attributes (see
+        :func:`receiver_effects`)."""
         self._names: dict[int, set[str]] = {}
         self._bound: dict[int, set[str]] = {}
         self._calls: set[int] = set()
-        self._aliases = aliases(node)
+        self._aliases = aliases(node, receiver[0] if receiver else None)
         self._nonlocal = _nonlocal_names(node)
         for stmt in statements(node.body):
             own = header_lines(stmt)
@@ -62,6 +71,12 @@ class LineEffects:
             }
             bound |= _bound_names(stmt)
             mentioned |= bound
+            if receiver is not None:
+                fields, rebound = receiver_effects(nodes, *receiver)
+                if receiver[0] not in bound:
+                    mentioned.discard(receiver[0])  # the instance stays itself
+                mentioned |= fields
+                bound |= rebound
             for line in own:
                 self._names.setdefault(line, set()).update(mentioned)
                 self._bound.setdefault(line, set()).update(bound)
@@ -164,12 +179,56 @@ def _bound_names(stmt: ast.stmt) -> set[str]:
     return set()
 
 
-def aliases(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, set[str]]:
-    """name -> names that may share its object (from ``a = b`` statements, transitively)."""
+def receiver_effects(
+    nodes: list[ast.AST], param: str, attributes: tuple[str, ...]
+) -> tuple[set[str], set[str]]:
+    """(receiver fields a statement's nodes can change, those it can rebind).
+
+    ``self.items[k] = v`` and ``self.items.append(x)`` change ``self.items``
+    (through its object); ``self.total = 0`` and ``self.n += 1`` rebind
+    ``self.total`` and ``self.n``; a method call on ``self`` or ``self``
+    passed anywhere may rebind every field.
+    """
+    fields = {a: f"{param}.{a}" for a in attributes}
+    mentioned: set[str] = set()
+    rebound: set[str] = set()
+    bases: set[int] = set()
+    for n in nodes:
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == param:
+            bases.add(id(n.value))
+            name = fields.get(n.attr)
+            if name is None:  # a method or an unknown attribute: anything may change
+                mentioned |= set(fields.values())
+                rebound |= set(fields.values())
+                continue
+            mentioned.add(name)
+            if not isinstance(n.ctx, ast.Load):
+                rebound.add(name)
+    for n in nodes:
+        if isinstance(n, ast.Name) and n.id == param and id(n) not in bases:
+            mentioned |= set(fields.values())  # the instance passed on
+            rebound |= set(fields.values())
+    return mentioned, rebound
+
+
+def aliases(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, receiver: str | None = None
+) -> dict[str, set[str]]:
+    """name -> names that may share its object (from ``a = b`` statements, transitively;
+    with a ``receiver``, ``a = self.items`` too)."""
     pairs: list[tuple[str, str]] = []
     for n in ast.walk(node):
         if isinstance(n, ast.Assign) and isinstance(n.value, ast.Name):
             pairs += [(t.id, n.value.id) for t in n.targets if isinstance(t, ast.Name)]
+        elif (
+            receiver is not None
+            and isinstance(n, ast.Assign)
+            and isinstance(n.value, ast.Attribute)
+            and isinstance(n.value.value, ast.Name)
+            and n.value.value.id == receiver
+        ):
+            field = f"{receiver}.{n.value.attr}"
+            pairs += [(t.id, field) for t in n.targets if isinstance(t, ast.Name)]
         elif isinstance(n, ast.NamedExpr) and isinstance(n.value, ast.Name):
             pairs.append((n.target.id, n.value.id))
     groups: dict[str, set[str]] = {}

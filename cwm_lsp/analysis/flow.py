@@ -12,7 +12,9 @@ come from any line; what follows it is not constrained here.
 
 The generic prompt format uses this to offer only the lines that can come
 next, so a small model cannot jump from a loop body to the ``return``
-after it, or return from the middle of a function.
+after it, or return from the middle of a function.  :meth:`LineFlow.returns_none`
+says where a return gives ``None`` for certain (a bare ``return``, the end
+of the body), so the value is not the model's to guess.
 """
 
 from __future__ import annotations
@@ -61,6 +63,20 @@ class LineFlow:
             body = body[1:]  # not compiled: no line event
         self.first: Targets = self._first(body, 0, frozenset({RETURN}))
         self._block(body, frozenset({RETURN}), _Context())
+        self._none_returns = _ReturnLines(node)
+
+    def returns_none(self, line: int) -> bool:
+        """Does a return event reported at ``line`` certainly return None?
+
+        True at a bare ``return``, and where the frame can only have run off
+        the end of its body: a line of no ``return value`` statement, outside
+        ``finally`` blocks and ``with`` headers (where a return that ran
+        earlier is reported), in a function that never suspends (``yield``,
+        ``await``: their return events carry the yielded value).  An
+        exception propagating out of the frame is not a return of a value:
+        callers tell it apart themselves.
+        """
+        return self._none_returns.none_at(line)
 
     def guarded(self, line: int) -> bool:
         """Can an exception raised on ``line`` be caught (or cleaned up) in this frame?
@@ -170,6 +186,51 @@ class LineFlow:
             if any(isinstance(n, ast.Yield | ast.YieldFrom | ast.Await) for n in ast.walk(stmt)):
                 targets = targets | {RETURN}  # the frame suspends (a return event) and resumes
             self._add(header, targets)
+
+
+class _ReturnLines:
+    """Where a function's return events come from, for :meth:`LineFlow.returns_none`."""
+
+    def __init__(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.bare: set[int] = set()
+        self.valued: set[int] = set()
+        #: lines a return that ran earlier is reported on: ``finally`` blocks, ``with`` headers
+        self.late: set[int] = set()
+        self.suspends = isinstance(node, ast.AsyncFunctionDef)
+        for child in _own_nodes(node):
+            if isinstance(child, ast.Return):
+                lines = _span(child)
+                (self.valued if child.value is not None else self.bare).update(lines)
+            elif isinstance(child, ast.Try | ast.TryStar):
+                for stmt in child.finalbody:
+                    self.late.update(_span(stmt))
+            elif isinstance(child, ast.With | ast.AsyncWith):
+                self.late.update(header_lines(child))
+            elif isinstance(child, ast.Yield | ast.YieldFrom | ast.Await):
+                self.suspends = True
+
+    def none_at(self, line: int) -> bool:
+        if line in self.bare:
+            return True
+        return not (self.suspends or line in self.valued or line in self.late)
+
+
+def _own_nodes(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    """Every node of a function's body, not those of the functions and classes inside it."""
+    found: list[ast.AST] = []
+    todo: list[ast.AST] = list(node.body)
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        if not isinstance(
+            child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
+        ):
+            todo.extend(ast.iter_child_nodes(child))
+    return found
+
+
+def _span(node: ast.stmt) -> range:
+    return range(node.lineno, (node.end_lineno or node.lineno) + 1)
 
 
 def _start(stmt: ast.stmt) -> int:

@@ -15,6 +15,7 @@ from cwm_lsp.analysis.effects import LineEffects
 from cwm_lsp.analysis.faults import CertainFaults
 from cwm_lsp.analysis.flow import LineFlow
 from cwm_lsp.analysis.loops import LoopInfo, find_loops
+from cwm_lsp.analysis.receivers import Receiver, receiver_of
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 
@@ -34,6 +35,13 @@ class FunctionInfo:
     names: tuple[str, ...]
     #: lines that can run in this function's own frame
     lines: frozenset[int] = field(default_factory=frozenset)
+    #: a method's receiver fields (``self.items``, ...; also in ``names``, after the receiver)
+    fields: tuple[str, ...] = ()
+
+    @property
+    def entry_names(self) -> tuple[str, ...]:
+        """Names a call frame of this function can hold: its parameters and receiver fields."""
+        return (*self.params[:1], *self.fields, *self.params[1:])
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,7 @@ class SourceIndex:
         )
         self.functions: list[FunctionInfo] = []
         self._nodes: dict[FunctionInfo, FunctionNode] = {}
+        self._receivers: dict[FunctionInfo, Receiver] = {}
         self._analyses: dict[FunctionInfo, _Analysis | None] = {}
         self._collect(self.tree, "")
         self.by_call_line: dict[int, FunctionInfo] = {}
@@ -90,10 +99,22 @@ class SourceIndex:
             call_line = min([node.lineno, *decorators])
             body_lines = frozenset(_statement_lines(node.body))
             names = _local_names(node, params)
+        receiver = receiver_of(self.tree, qualname) if "." in qualname else None
+        fields = receiver.fields if receiver is not None else ()
+        if fields:
+            names = (names[0], *fields, *(n for n in names[1:] if n not in fields))
         end = node.end_lineno or node.lineno
-        info = FunctionInfo(name, qualname, call_line, node.lineno, end, params, names, body_lines)
+        info = FunctionInfo(
+            name, qualname, call_line, node.lineno, end, params, names, body_lines, fields
+        )
         self.functions.append(info)
         self._nodes[info] = node
+        if receiver is not None:
+            self._receivers[info] = receiver
+
+    def receiver(self, info: FunctionInfo) -> Receiver | None:
+        """What a method of a class runs on (None for functions and staticmethods)."""
+        return self._receivers.get(info)
 
     def _analysis(self, info: FunctionInfo) -> _Analysis | None:
         """The flow, effects, loops and certain faults of a def (None for a lambda), built once."""
@@ -101,15 +122,21 @@ class SourceIndex:
             node = self._nodes.get(info)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 names = frozenset(f.name for f in self.functions)
+                receiver = self._receivers.get(info)
+                fields = (receiver.param, receiver.attributes) if receiver is not None else None
                 self._analyses[info] = _Analysis(
                     flow=LineFlow(node),
-                    effects=LineEffects(node, names, self.has_generators),
+                    effects=LineEffects(node, names, self.has_generators, fields),
                     loops=find_loops(node),
                     faults=CertainFaults(node),
                 )
             else:
                 self._analyses[info] = None
         return self._analyses[info]
+
+    def node(self, info: FunctionInfo) -> FunctionNode | None:
+        """The ``ast`` node of one of the file's functions (None: not of this file)."""
+        return self._nodes.get(info)
 
     def flow(self, info: FunctionInfo) -> LineFlow | None:
         """Which line can follow which in ``info``'s frame (None for a lambda)."""

@@ -39,6 +39,12 @@ def register(subparsers: Any) -> None:
         help="GGUF model (default: CWM_LSP_MODEL, else the embedded default)",
     )
     parser.add_argument(
+        "--adapter",
+        metavar="PATH",
+        help="a GGUF LoRA adapter ('none': no adapter; default: the default model's shipped "
+        "one, if any)",
+    )
+    parser.add_argument(
         "--limit", type=int, metavar="N", help="only the first N rows (after --start)"
     )
     parser.add_argument("--start", type=int, default=0, metavar="I", help="skip the first I rows")
@@ -152,7 +158,15 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
         value_grammar=not args.free_values,
         line_flow=not args.no_flow,
         return_locals=not args.no_return_locals,
+        adapter=_adapter(getattr(args, "adapter", None)),
     )
+
+
+def _adapter(value: str | None) -> str | None:
+    """``--adapter``: absent = automatic (None), ``none`` = no adapter (``""``), else the path."""
+    if value is None:
+        return None
+    return "" if value.strip().lower() == "none" else value
 
 
 def decoding_switches(args: argparse.Namespace) -> str:

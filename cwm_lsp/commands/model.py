@@ -1,7 +1,10 @@
-"""``cwm-lsp model info | install | convert``: which model loads, installing the default.
+"""``cwm-lsp model info | install | convert | train | export-adapter``.
 
-``convert`` is registered by ``cwm_lsp.convert.converter.register(subparsers)``
-when that module exists (GGUF conversion, another room).
+Which model loads, installing the default.  ``convert`` is registered by
+``cwm_lsp.convert.converter.register(subparsers)`` when that module exists
+(GGUF conversion, another room); ``train`` and ``export-adapter`` by
+``cwm_lsp.train.cli.register`` (LoRA training, the train room), given the
+default model's resolver.
 """
 
 from __future__ import annotations
@@ -28,6 +31,12 @@ def register(subparsers: Any) -> None:
     info.add_argument(
         "--model", metavar="PATH", help="a GGUF file (else CWM_LSP_MODEL, else the default)"
     )
+    info.add_argument(
+        "--adapter",
+        metavar="PATH",
+        help="a GGUF LoRA adapter ('none': no adapter; default: the default model's shipped "
+        "one, if any)",
+    )
     info.set_defaults(func=run_info)
     install = actions.add_parser(
         "install", help="assemble the embedded default model into the cache (sha256-verified)"
@@ -40,7 +49,23 @@ def register(subparsers: Any) -> None:
             raise
     else:
         convert.register(actions)
+    try:
+        train = importlib.import_module("cwm_lsp.train.cli")
+    except ModuleNotFoundError as error:
+        if error.name != "cwm_lsp.train.cli":
+            raise
+    else:
+        train.register(actions, default_model=_default_model_path)
+    calibrate = importlib.import_module("cwm_lsp.evaluate.calibrate")
+    calibrate.register(actions)
     parser.set_defaults(func=lambda args: _usage(parser))
+
+
+def _default_model_path() -> str:
+    """The embedded default model's file, assembled first if needed (for ``train``)."""
+    from cwm_lsp.model.default import ensure_default_model
+
+    return str(ensure_default_model(verify=False))
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -60,8 +85,14 @@ def run_info(args: argparse.Namespace) -> int:
     from cwm_lsp.model.api import ModelConfig, ModelLoadError
     from cwm_lsp.model.resolve import resolve_model
 
+    adapter = args.adapter
+    config = ModelConfig(
+        path=args.model, adapter=None if adapter is None else ("" if adapter == "none" else adapter)
+    )
     try:
-        info = resolve_model(ModelConfig(path=args.model), "--model" if args.model else None)
+        info = resolve_model(
+            config, "--model" if args.model else None, adapter_hint="--adapter" if adapter else None
+        )
     except ModelLoadError as error:
         sys.stderr.write(f"cwm-lsp model: {error}\n")
         return EXIT_BAD_INPUT
@@ -75,8 +106,22 @@ def run_info(args: argparse.Namespace) -> int:
         f"origin: {info.origin}\n"
         f"format: {fmt}\n"
         f"size:   {_size(info.size_bytes)} ({info.size_bytes} bytes)\n"
+        f"adapter: {_adapter_line(info.adapter, info.adapter_origin)}\n"
     )
     return 0
+
+
+def _adapter_line(path: str, origin: str) -> str:
+    """``PATH (origin, size)`` of the adapter that loads, or ``none``."""
+    if not path:
+        return "none"
+    from pathlib import Path
+
+    try:
+        size = f", {_size(Path(path).stat().st_size)}"
+    except OSError:
+        size = ""
+    return f"{path} ({origin}{size})"
 
 
 def run_install(args: argparse.Namespace) -> int:

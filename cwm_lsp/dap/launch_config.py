@@ -113,8 +113,10 @@ def call_arguments_source(args: str, function: str) -> str:
 
     ``args`` is a call expression (``f(1, b=2)``: its arguments), a
     parenthesised tuple (``(1, 2)``: its elements) or an argument list
-    (``1, 2`` or ``5``), as the model room reads inputs.  Only parses;
-    nothing is evaluated.
+    (``1, 2`` or ``5``), as the model room reads inputs.  A method's call on
+    an instance (``Inventory().add(1)``, ``Inventory().total``) passes the
+    instance first; ``Inventory(1)`` for ``Inventory.__init__`` a new
+    instance.  Only parses; nothing is evaluated.
     """
     text = args.strip()
     try:
@@ -122,8 +124,24 @@ def call_arguments_source(args: str, function: str) -> str:
     except SyntaxError:
         body = None
     name = function.rsplit(".", 1)[-1]
+    owner = function.rsplit(".", 2)[-2] if "." in function else ""
+    receiver: list[ast.expr] = []
+    if isinstance(body, ast.Attribute) and body.attr == name and owner:
+        return ast.get_source_segment(text, body.value) or ast.unparse(body.value)  # a property
+    if name == "__init__" and isinstance(body, ast.Call) and _called_name(body.func) == owner:
+        receiver = [ast.parse(f"{owner}.__new__({owner})", mode="eval").body]  # Inventory(1)
+        body = ast.Call(body.func, body.args, body.keywords)
+        name = owner
+    elif (
+        isinstance(body, ast.Call)
+        and isinstance(body.func, ast.Attribute)
+        and body.func.attr == name
+        and ast.unparse(body.func.value) != owner
+    ):
+        receiver = [body.func.value]  # Inventory().add(1): the instance comes first
     if isinstance(body, ast.Call) and _called_name(body.func) == name:
-        parts = [ast.get_source_segment(text, a) or ast.unparse(a) for a in body.args]
+        parts = [ast.unparse(r) for r in receiver]
+        parts += [ast.get_source_segment(text, a) or ast.unparse(a) for a in body.args]
         for keyword in body.keywords:
             value = ast.get_source_segment(text, keyword.value) or ast.unparse(keyword.value)
             parts.append(f"**{value}" if keyword.arg is None else f"{keyword.arg}={value}")

@@ -18,7 +18,7 @@ _cwm_spec = _cwm_util.spec_from_file_location({module!r}, {program!r})
 _cwm_module = _cwm_util.module_from_spec(_cwm_spec)
 _cwm_sys.modules[{module!r}] = _cwm_module
 _cwm_spec.loader.exec_module(_cwm_module)
-_cwm_function = getattr(_cwm_module, {function!r})
+_cwm_function = (lambda f: getattr(f, "fget", f))(__import__("functools").reduce(getattr, {parts!r}, _cwm_module))
 _cwm_args, _cwm_kwargs = eval({pack!r}, vars(_cwm_module))
 _cwm_result = _cwm_function(*_cwm_args, **_cwm_kwargs)
 """
@@ -35,7 +35,7 @@ def write_launcher(program: Path, function: str, arguments_source: str) -> Path:
         directory=str(program.parent),
         module=module,
         program=str(program),
-        function=function,
+        parts=function.split("."),
         pack=f"(lambda *a, **k: (a, k))({arguments_source})",
     )
     assert text.splitlines()[CALL_LINE - 1].startswith("_cwm_result =")

@@ -24,6 +24,7 @@ from cwm_lsp.dap.lockstep import Comparison, compare_stop
 from cwm_lsp.dap.models import ModelSource
 from cwm_lsp.dap.real_session import RealSession
 from cwm_lsp.dap.references import IMAGINED, REAL
+from cwm_lsp.model.termination import termination_evidence
 from cwm_lsp.trace import EndReason, Frame, state_at
 
 #: Answers one DAP request (the connection gets the response).
@@ -137,9 +138,14 @@ class SessionState:
             exception = trace.exception
             message = f"imagined run raised {exception.value if exception else trace.error}"
         elif trace.reason is EndReason.FRAME_CAP:
-            message = (
-                f"imagined run reached maxFrames ({len(trace.frames)} frames): it may not terminate"
-            )
+            # the cap is no evidence that the function never ends: say where it stopped,
+            # and what the source shows, if it shows anything
+            message = f"imagined run stopped after {len(trace.frames)} imagined steps (maxFrames)"
+            if self.config is not None:
+                shown = termination_evidence(self.config.source, self.config.function)
+                message += "".join(f"; line {e.line}: {e.message()}" for e in shown)
+        elif trace.reason is EndReason.CYCLE:
+            message = f"imagined run may not terminate: {trace.error}"
         else:
             message = f"imagined run ended ({trace.reason}): {trace.error}"
         if self.real is not None and self.real.ended:

@@ -7,6 +7,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from cwm_lsp.engine.llama import LlamaEngine
 from cwm_lsp.engine.protocol import ModelLoadError
@@ -63,13 +64,24 @@ def open_llama(
     n_threads_batch: int,
     n_gpu_layers: int,
     seed: int,
+    lora_path: str | None = None,
+    lora_scale: float = 1.0,
 ) -> LlamaEngine:
-    """Load ``path`` into a llama.cpp context; ModelLoadError naming the path and the cause."""
+    """Load ``path`` into a llama.cpp context; ModelLoadError naming the path and the cause.
+
+    ``lora_path``: a GGUF LoRA adapter applied at run time with ``lora_scale``
+    (llama.cpp then reads the model into memory instead of mapping it).
+    """
     try:
         import llama_cpp
     except ImportError as exc:
         raise ModelLoadError(path, f"llama-cpp-python is not installed ({exc})") from None
     started = time.perf_counter()
+    lora: dict[str, Any] = {}
+    if lora_path:
+        if not os.path.isfile(lora_path):
+            raise ModelLoadError(path, f"adapter {lora_path}: file not found")
+        lora = {"lora_path": lora_path, "lora_scale": lora_scale}
     try:
         with _quiet_llama():
             llama = llama_cpp.Llama(
@@ -82,12 +94,32 @@ def open_llama(
                 n_batch=512,
                 logits_all=False,
                 verbose=False,
+                **lora,
             )
     except (ValueError, RuntimeError, OSError) as exc:
+        what = f" with the adapter {lora_path}" if lora_path else ""
         raise ModelLoadError(
-            path, f"llama.cpp could not load it ({architecture} architecture): {exc}"
+            path, f"llama.cpp could not load it{what} ({architecture} architecture): {exc}"
         ) from None
     log.info("loaded %s in %.1f s", path, time.perf_counter() - started)
+    return LlamaEngine(llama)
+
+
+def open_vocabulary(path: str) -> LlamaEngine:
+    """``path``'s vocabulary alone (no weights): tokenize and detokenize exactly as inference does.
+
+    The engine it returns cannot evaluate; training (:mod:`cwm_lsp.train`) uses it
+    to turn prompts and frames into the token ids llama.cpp would push.
+    """
+    try:
+        import llama_cpp
+    except ImportError as exc:
+        raise ModelLoadError(path, f"llama-cpp-python is not installed ({exc})") from None
+    try:
+        with _quiet_llama():
+            llama = llama_cpp.Llama(model_path=path, vocab_only=True, n_ctx=64, verbose=False)
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise ModelLoadError(path, f"llama.cpp could not read its vocabulary: {exc}") from None
     return LlamaEngine(llama)
 
 

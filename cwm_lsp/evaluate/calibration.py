@@ -1,8 +1,9 @@
-"""Calibration of per-value confidence: reliability buckets and expected calibration error."""
+"""Calibration of per-value confidence: reliability buckets, expected calibration error, and
+the risk–coverage trade of showing only values above a threshold."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,3 +60,47 @@ def expected_calibration_error(buckets: list[Bucket]) -> float | None:
     if not total:
         return None
     return sum(b.count / total * abs(b.accuracy - b.mean_confidence) for b in buckets if b.count)
+
+
+@dataclass(frozen=True)
+class CoveragePoint:
+    """Values shown at confidence >= ``threshold``: what fraction that is, and how many are right."""
+
+    threshold: float
+    coverage: float
+    accuracy: float | None
+    shown: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "threshold": self.threshold,
+            "coverage": self.coverage,
+            "accuracy": self.accuracy,
+            "shown": self.shown,
+        }
+
+
+def risk_coverage(
+    checks: Sequence[ValueCheck], thresholds: Sequence[float] | None = None
+) -> list[CoveragePoint]:
+    """For each threshold: the fraction of values at or above it and their accuracy."""
+    steps = thresholds if thresholds is not None else [i / 20 for i in range(20)]
+    total = len(checks)
+    points = []
+    for t in steps:
+        shown = [c for c in checks if c.confidence >= t]
+        right = sum(c.correct for c in shown)
+        points.append(
+            CoveragePoint(
+                threshold=t,
+                coverage=len(shown) / total if total else 0.0,
+                accuracy=right / len(shown) if shown else None,
+                shown=len(shown),
+            )
+        )
+    return points
+
+
+def raw_checks(checks: Sequence[ValueCheck]) -> list[ValueCheck]:
+    """The same checks with the model's own probability as their confidence."""
+    return [ValueCheck(c.raw_confidence, c.correct) for c in checks]

@@ -12,6 +12,7 @@ The output (CRUXEval-O) is judged against the dataset's expected output with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,10 +23,21 @@ from cwm_lsp.trace.compare import compare, values_equal
 
 @dataclass(frozen=True)
 class ValueCheck:
-    """One imagined value with the confidence the model gave it, and whether it was right."""
+    """One imagined value with the confidence it carried, and whether it was right.
+
+    ``confidence`` is what a user sees (calibrated when the model has a
+    calibration); ``raw`` is the model's own probability (None: the same);
+    ``features`` are the calibration's inputs for the value (fitting only).
+    """
 
     confidence: float
     correct: bool
+    raw: float | None = None
+    features: tuple[float, ...] = field(default=(), compare=False)
+
+    @property
+    def raw_confidence(self) -> float:
+        return self.confidence if self.raw is None else self.raw
 
 
 @dataclass
@@ -80,7 +92,7 @@ class TraceScores:
             "first_divergence": self.first_divergence,
             "divergence_kind": self.divergence_kind,
             "parse_errors": self.parse_errors,
-            "checks": [[c.confidence, c.correct] for c in self.checks],
+            "checks": [check_json(c) for c in self.checks],
         }
 
 
@@ -98,7 +110,7 @@ def scores_from_json(data: dict[str, Any]) -> TraceScores:
         first_divergence=data.get("first_divergence"),
         divergence_kind=data.get("divergence_kind"),
         parse_errors=int(data.get("parse_errors", 0)),
-        checks=[ValueCheck(float(c), bool(ok)) for c, ok in data.get("checks", [])],
+        checks=[check_from_json(c) for c in data.get("checks", [])],
     )
 
 
@@ -118,6 +130,18 @@ def same_frame(imagined: Frame, real: Frame) -> bool:
     return left.keys() == right.keys() and all(values_equal(left[k], right[k]) for k in right)
 
 
+def check_json(check: ValueCheck) -> list[Any]:
+    """``[confidence, correct]``, with the raw probability third when it differs."""
+    if check.raw is None:
+        return [round(check.confidence, 4), check.correct]
+    return [round(check.confidence, 4), check.correct, round(check.raw, 4)]
+
+
+def check_from_json(data: Sequence[Any]) -> ValueCheck:
+    raw = float(data[2]) if len(data) > 2 and data[2] is not None else None
+    return ValueCheck(float(data[0]), bool(data[1]), raw)
+
+
 def value_checks(imagined: list[Frame], real: list[Frame]) -> list[ValueCheck]:
     """Every imagined value that carries a confidence, checked against the real frame at its step."""
     checks: list[ValueCheck] = []
@@ -130,7 +154,14 @@ def value_checks(imagined: list[Frame], real: list[Frame]) -> list[ValueCheck]:
             if name not in stated:
                 continue
             correct = name in truth and values_equal(stated[name], truth[name])
-            checks.append(ValueCheck(confidence=float(confidence), correct=correct))
+            raw = frame.raw_confidence.get(name)
+            checks.append(
+                ValueCheck(
+                    confidence=float(confidence),
+                    correct=correct,
+                    raw=None if raw is None else float(raw),
+                )
+            )
     return checks
 
 

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cwm_lsp.evaluate.metrics import ValueCheck
+from cwm_lsp.evaluate.metrics import ValueCheck, check_from_json, check_json
+from cwm_lsp.model.calibration import value_features
 from cwm_lsp.trace import VALUE_KEY, Frame
 from cwm_lsp.trace.compare import values_equal
 
@@ -69,7 +70,7 @@ class NextStateScores:
             "returns_total": self.returns_total,
             "returns_correct": self.returns_correct,
             "by_kind": {k: v.to_json() for k, v in self.by_kind.items()},
-            "checks": [[round(c.confidence, 4), c.correct] for c in self.checks],
+            "checks": [check_json(c) for c in self.checks],
             "error": self.error,
         }
 
@@ -85,7 +86,7 @@ class NextStateScores:
             returns_total=int(data["returns_total"]),
             returns_correct=int(data["returns_correct"]),
             by_kind={k: KindScores(**v) for k, v in data.get("by_kind", {}).items()},
-            checks=[ValueCheck(float(c), bool(ok)) for c, ok in data.get("checks", [])],
+            checks=[check_from_json(c) for c in data.get("checks", [])],
             error=str(data.get("error", "")),
         )
 
@@ -145,45 +146,87 @@ def score_next_states(
         group = scores.by_kind.setdefault(kind, KindScores())
         event_ok = guess is not None and guess.event == truth.event
         line_ok = event_ok and guess is not None and guess.line == truth.line
-        checks = _value_checks(real, k, guess if event_ok else None)
+        results = _value_checks(real, k, guess if event_ok else None)
+        checks = [c for _, c in results if c is not None]
+        checks += _false_changes(real, k, guess if event_ok else None)
+        right = sum(ok for ok, _ in results)
         frame_ok = line_ok and guess is not None and _same_frame(guess, truth)
         scores.steps += 1
         scores.events_correct += event_ok
         scores.lines_correct += line_ok
         scores.frames_correct += frame_ok
-        scores.values_total += len(checks)
-        scores.values_correct += sum(c.correct for c in checks)
+        scores.values_total += len(results)
+        scores.values_correct += right
         if truth.event in ("return", "exception"):
             scores.returns_total += 1
-            scores.returns_correct += all(c.correct for c in checks) and event_ok
+            scores.returns_correct += right == len(results) and event_ok
         scores.checks += checks
         group.steps += 1
         group.frames_correct += frame_ok
-        group.values_total += len(checks)
-        group.values_correct += sum(c.correct for c in checks)
+        group.values_total += len(results)
+        group.values_correct += right
     return scores
 
 
-def _value_checks(real: Sequence[Frame], k: int, guess: Frame | None) -> list[ValueCheck]:
-    """One check per value that changed in ``real[k]``."""
+def _value_checks(
+    real: Sequence[Frame], k: int, guess: Frame | None
+) -> list[tuple[bool, ValueCheck | None]]:
+    """(right, the check of the value the model wrote) per value that changed in ``real[k]``.
+
+    The check is None where the model wrote no such value (no frame, or the
+    value left as it was): nothing is shown for it, so it has no confidence
+    to calibrate, but it counts as wrong.
+    """
     truth = real[k]
     if truth.event in ("return", "exception"):
         if truth.value is None:
             return []
         value = guess.value if guess is not None else None
-        confidence = guess.confidence.get(VALUE_KEY, 1.0) if guess is not None else 0.0
         ok = value is not None and values_equal(value, truth.value)
-        return [ValueCheck(confidence, ok)]
+        return [(ok, _check(guess, VALUE_KEY, value, ok, k))]
     base = _scope_state(real, k) if truth.event == "line" else {}
     checks = []
     for name, value in truth.locals.items():
         if base.get(name) == value:
             continue
         guessed = guess.locals.get(name) if guess is not None else None
-        confidence = guess.confidence.get(name, 1.0) if guess is not None else 0.0
         ok = guessed is not None and values_equal(guessed, value)
-        checks.append(ValueCheck(confidence, ok))
+        checks.append((ok, _check(guess, name, guessed, ok, k)))
     return checks
+
+
+def _false_changes(real: Sequence[Frame], k: int, guess: Frame | None) -> list[ValueCheck]:
+    """Checks of the values the model wrote as changed where nothing changed.
+
+    They are shown to the user like any other, so they count for calibration
+    (and are mostly wrong); they are not among the changed values scored.
+    """
+    truth = real[k]
+    if guess is None or truth.event not in ("call", "line"):
+        return []
+    base = _scope_state(real, k) if truth.event == "line" else {}
+    out = []
+    for name, text in guess.locals.items():
+        really_changed = base.get(name) != truth.locals.get(name, base.get(name))
+        if name not in guess.confidence or really_changed:
+            continue  # not written by the model, or a real change (scored already)
+        ok = name in truth.locals and values_equal(text, truth.locals[name])
+        check = _check(guess, name, text, ok, k)
+        if check is not None:
+            out.append(check)
+    return out
+
+
+def _check(
+    guess: Frame | None, name: str, text: str | None, ok: bool, step: int
+) -> ValueCheck | None:
+    """The check of one value the model wrote: its shown and raw confidence, its features."""
+    if guess is None or text is None or name not in guess.confidence:
+        return None
+    confidence = guess.confidence[name]
+    raw = guess.raw_confidence.get(name, confidence)
+    features = value_features(text, raw, step=step, is_value=name == VALUE_KEY)
+    return ValueCheck(confidence, ok, raw, tuple(features))
 
 
 def _same_frame(guess: Frame, truth: Frame) -> bool:

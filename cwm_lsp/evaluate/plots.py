@@ -1,5 +1,7 @@
 """PNG plots of a run (matplotlib, Agg backend): accuracy by trace length,
-where traces first diverge, and the reliability diagram of value confidence."""
+where traces first diverge, the reliability diagrams of value confidence
+(free-running; next-state before and after calibration), and the
+risk–coverage curves of showing only values above a threshold."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cwm_lsp.evaluate.calibration import expected_calibration_error
 from cwm_lsp.evaluate.runner import RowResult
 from cwm_lsp.evaluate.summary import Summary
 
@@ -16,6 +19,8 @@ LENGTH_BINS: tuple[int, ...] = (5, 10, 20, 40, 80)
 ACCURACY_BY_LENGTH = "accuracy_by_length.png"
 DIVERGENCE_HISTOGRAM = "first_divergence.png"
 RELIABILITY = "calibration.png"
+NEXT_STATE_RELIABILITY = "next_state_calibration.png"
+RISK_COVERAGE = "risk_coverage.png"
 
 
 def _pyplot() -> Any:
@@ -158,10 +163,71 @@ def plot_reliability(summary: Summary, path: Path) -> Path:
     return path
 
 
+def plot_next_state_reliability(summary: Summary, path: Path) -> Path:
+    """Next-state value confidence before (the model's own) and after calibration."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.5), sharey=True)
+    panels = (
+        ("the model's own probability", summary.next_state_raw_buckets),
+        ("calibrated", summary.next_state_buckets),
+    )
+    for ax, (title, buckets) in zip(axes, panels, strict=True):
+        filled = [b for b in buckets if b.count]
+        ece = expected_calibration_error(list(buckets))
+        ax.plot([0, 1], [0, 1], linestyle="--", color="grey")
+        if filled:
+            ax.bar(
+                [(b.low + b.high) / 2 for b in filled],
+                [b.accuracy for b in filled],
+                width=[b.high - b.low for b in filled],
+                edgecolor="black",
+                alpha=0.7,
+            )
+            for b in filled:
+                ax.text(
+                    (b.low + b.high) / 2, b.accuracy + 0.02, str(b.count), ha="center", fontsize=7
+                )
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.08)
+        ax.set_xlabel("confidence of a next-state value")
+        ax.set_title(f"{title} (ECE {'n/a' if ece is None else f'{ece:.3f}'})", fontsize=10)
+    axes[0].set_ylabel("fraction of values right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_risk_coverage(summary: Summary, path: Path) -> Path:
+    """Accuracy of the values shown against the fraction shown, threshold by threshold."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    for label, points in (
+        ("next state (from the true state)", summary.next_state_coverage),
+        ("free-running trace", summary.coverage),
+    ):
+        kept = [p for p in points if p.accuracy is not None and p.shown]
+        if kept:
+            ax.plot([p.coverage for p in kept], [p.accuracy for p in kept], marker="o", label=label)
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("fraction of values shown (confidence at or above the threshold)")
+    ax.set_ylabel("fraction of shown values right")
+    ax.set_title("Risk–coverage of predicted values")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def write_plots(results: Sequence[RowResult], summary: Summary, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     return [
         plot_accuracy_by_length(results, out_dir / ACCURACY_BY_LENGTH),
         plot_first_divergence(results, out_dir / DIVERGENCE_HISTOGRAM),
         plot_reliability(summary, out_dir / RELIABILITY),
+        plot_next_state_reliability(summary, out_dir / NEXT_STATE_RELIABILITY),
+        plot_risk_coverage(summary, out_dir / RISK_COVERAGE),
     ]

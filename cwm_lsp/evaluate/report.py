@@ -128,6 +128,20 @@ def markdown(summary: Summary, title: str = "cwm-lsp eval") -> str:
             ],
             "",
         ]
+    covered = [p for p in summary.next_state_coverage if p.shown]
+    if covered:
+        lines += [
+            "Next-state values shown at a confidence threshold (risk–coverage):",
+            "",
+            "| threshold | shown | of all values | right |",
+            "| ---: | ---: | ---: | ---: |",
+            *[
+                f"| {p.threshold:.2f} | {p.shown} | {100 * p.coverage:.1f}% "
+                f"| {format_value(p.accuracy, 'percent')} |"
+                for p in covered
+            ],
+            "",
+        ]
     if summary.real_failures:
         lines += ["Rows whose real trace could not be taken:", ""]
         lines += [f"- {failure}" for failure in summary.real_failures]

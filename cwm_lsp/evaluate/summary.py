@@ -7,7 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cwm_lsp.evaluate.calibration import Bucket, expected_calibration_error, reliability
+from cwm_lsp.evaluate.calibration import (
+    Bucket,
+    CoveragePoint,
+    expected_calibration_error,
+    raw_checks,
+    reliability,
+    risk_coverage,
+)
 from cwm_lsp.evaluate.next_state import LINE_KINDS, KindScores, NextStateScores
 from cwm_lsp.evaluate.runner import PathResult, RowResult
 from cwm_lsp.trace import EndReason
@@ -40,6 +47,12 @@ class Summary:
     next_state_kinds: dict[str, KindScores] = field(default_factory=dict)
     next_state_buckets: list[Bucket] = field(default_factory=list)
     next_state_ece: float | None = None
+    #: the same before calibration (the model's own probabilities)
+    next_state_raw_buckets: list[Bucket] = field(default_factory=list)
+    raw_buckets: list[Bucket] = field(default_factory=list)
+    #: accuracy of the values shown against the fraction shown, by threshold
+    next_state_coverage: list[CoveragePoint] = field(default_factory=list)
+    coverage: list[CoveragePoint] = field(default_factory=list)
 
     def metric(self, key: str) -> Metric:
         for metric in self.metrics:
@@ -63,7 +76,11 @@ class Summary:
                 "by_kind": {k: v.to_json() for k, v in self.next_state_kinds.items()},
                 "ece": self.next_state_ece,
                 "buckets": [b.to_json() for b in self.next_state_buckets],
+                "raw_buckets": [b.to_json() for b in self.next_state_raw_buckets],
+                "coverage": [p.to_json() for p in self.next_state_coverage],
             },
+            "raw_buckets": [b.to_json() for b in self.raw_buckets],
+            "coverage": [p.to_json() for p in self.coverage],
         }
 
 
@@ -144,10 +161,20 @@ def summarize(results: Sequence[RowResult], info: dict[str, Any] | None = None) 
             kind="number",
         ),
         Metric("ece", "calibration error of value confidence (ECE)", ece, kind="number"),
+        Metric(
+            "ece_raw",
+            "the same, of the model's own probabilities (before calibration)",
+            expected_calibration_error(reliability(raw_checks(checks))),
+            kind="number",
+        ),
     ]
     next_states = [r.next_state for r in results if r.next_state is not None]
-    ns_buckets = reliability(c for s in next_states for c in s.checks)
-    metrics += next_state_metrics(next_states, expected_calibration_error(ns_buckets))
+    ns_checks = [c for s in next_states for c in s.checks]
+    ns_buckets = reliability(ns_checks)
+    ns_raw = reliability(raw_checks(ns_checks))
+    metrics += next_state_metrics(
+        next_states, expected_calibration_error(ns_buckets), expected_calibration_error(ns_raw)
+    )
     return Summary(
         rows=len(results),
         metrics=metrics,
@@ -160,6 +187,10 @@ def summarize(results: Sequence[RowResult], info: dict[str, Any] | None = None) 
         next_state_kinds=_by_kind(next_states),
         next_state_buckets=ns_buckets,
         next_state_ece=expected_calibration_error(ns_buckets),
+        next_state_raw_buckets=ns_raw,
+        raw_buckets=reliability(raw_checks(checks)),
+        next_state_coverage=risk_coverage(ns_checks),
+        coverage=risk_coverage(checks),
     )
 
 
@@ -167,7 +198,9 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def next_state_metrics(scores: Sequence[NextStateScores], ece: float | None) -> list[Metric]:
+def next_state_metrics(
+    scores: Sequence[NextStateScores], ece: float | None, ece_raw: float | None
+) -> list[Metric]:
     """The teacher-forced figures, pooled over every step of every row (none: no lines)."""
     if not scores:
         return []
@@ -196,6 +229,12 @@ def next_state_metrics(scores: Sequence[NextStateScores], ece: float | None) -> 
         Metric("next_steps", "next-state steps scored", float(steps), kind="count"),
         Metric(
             "next_ece", "calibration error of next-state value confidence (ECE)", ece, kind="number"
+        ),
+        Metric(
+            "next_ece_raw",
+            "the same, of the model's own probabilities (before calibration)",
+            ece_raw,
+            kind="number",
         ),
     ]
 

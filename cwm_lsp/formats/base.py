@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from cwm_lsp.analysis.binding import BindingError, bind
@@ -40,6 +40,8 @@ class Entry:
     args: str
     invented: bool
     error: str = ""
+    #: where each input came from: parameter (or receiver) -> "given", "default", "invented"
+    origins: dict[str, str] = field(default_factory=dict)
 
 
 def function_name_of(frame: Frame) -> str:
@@ -56,6 +58,8 @@ class FrameFormat(ABC):
         self.engine = engine
         self.source = source
         self.function = function
+        #: where each input of the last entry came from (see :attr:`Entry.origins`)
+        self.origins: dict[str, str] = {}
         self._probs: dict[int, float] = {}
 
     @abstractmethod

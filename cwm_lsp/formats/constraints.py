@@ -177,9 +177,9 @@ class LocalsMachine(Machine):
                 stepped_lit = literal_step(lit, byte)
                 if stepped_lit is None:
                     return None
+                # The value it already has is refused when it ends (at "," or "}"), not
+                # here: "1" must stay open to become "10" or "1.5".
                 buf = state.buf + bytes([byte])
-                if self.unchanged.get(state.name) == buf and literal_complete(stepped_lit):
-                    return None  # the value it already has: not a change
                 state = replace(state, mode="value", lit=stepped_lit, buf=buf)
             elif mode in ("value0", "value"):
                 value = state.value
@@ -334,49 +334,3 @@ class LineValueMachine(Machine):
         if not (self.buf + end):
             end = b"None"
         return (end + b"\n").decode("utf-8", errors="replace")
-
-
-class ArgsMachine(Machine):
-    """Call arguments after ``f(``: balanced text up to the closing ``)`` and a newline."""
-
-    def __init__(self, max_value: int = 400) -> None:
-        self.state: _ValueState | None = _ValueState(stack=(ord(")"),))
-        self.closed = False
-        self.done = False
-        self.max_value = max_value
-
-    def _feed(
-        self, state: _ValueState, closed: bool, piece: bytes
-    ) -> tuple[_ValueState, bool, bool] | None:
-        """(state, closed, finished) after ``piece``, or None."""
-        for i, byte in enumerate(piece):
-            if closed:
-                if byte != _NL or i != len(piece) - 1:
-                    return None
-                return state, True, True
-            stepped = _value_step(state, byte)
-            if stepped is None:
-                return None
-            state = stepped
-            closed = not state.stack
-        return state, closed, False
-
-    def accepts(self, piece: bytes) -> bool:
-        if not piece or self.done or self.state is None:
-            return False
-        return self._feed(self.state, self.closed, piece) is not None
-
-    def advance(self, piece: bytes) -> None:
-        assert self.state is not None
-        result = self._feed(self.state, self.closed, piece)
-        if result is None:
-            raise ValueError(f"piece {piece!r} not accepted")
-        self.state, self.closed, self.done = result
-
-    @property
-    def too_long(self) -> bool:
-        return self.state is not None and self.state.length >= self.max_value
-
-    def closing(self) -> str:
-        assert self.state is not None
-        return (_closing(self.state) + b"\n").decode("utf-8", errors="replace")

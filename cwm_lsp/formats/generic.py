@@ -24,9 +24,9 @@ from cwm_lsp.analysis.flow import RETURN
 from cwm_lsp.analysis.source_index import SourceIndex
 from cwm_lsp.engine import Engine, NoValidToken, ShouldStop, TokenRecord, byte_span
 from cwm_lsp.engine.decoder import Decoder
-from cwm_lsp.formats.base import Entry, FrameFormat, Generated
+from cwm_lsp.formats.base import FrameFormat, Generated
+from cwm_lsp.formats.call_args import CallMachine
 from cwm_lsp.formats.constraints import (
-    ArgsMachine,
     ChoiceMachine,
     LineValueMachine,
     LocalsMachine,
@@ -34,6 +34,7 @@ from cwm_lsp.formats.constraints import (
     NumberMachine,
 )
 from cwm_lsp.formats.fewshot import EXAMPLE_SOURCE, EXAMPLES
+from cwm_lsp.formats.generic_entry import EntryRules
 from cwm_lsp.formats.generic_rules import SourceRules
 from cwm_lsp.formats.generic_text import (
     HEADER,
@@ -69,7 +70,13 @@ def fewshot_prompt() -> str:
     return "".join(parts)
 
 
-class GenericFormat(SourceRules, FrameFormat):
+def prompt_prefix(fewshot: bool = True) -> str:
+    """The part of every prompt before the file's listing (instructions, worked examples)."""
+    head = fewshot_prompt() if fewshot else HEADER
+    return f"{head}\n### File\n"
+
+
+class GenericFormat(EntryRules, SourceRules, FrameFormat):
     name = "generic"
 
     def __init__(
@@ -109,33 +116,10 @@ class GenericFormat(SourceRules, FrameFormat):
         return numbered_listing(self.lines, keep)
 
     def prompt(self, dec: Decoder) -> None:
-        call_name = self.entry_info.name
-        head = fewshot_prompt() if self.fewshot else HEADER
-        text = f"{head}\n### File\n{self.listing()}### Trace\n>>> {call_name}("
-        dec.push_text(text)
-
-    def entry(self, dec: Decoder, args: str | None, should_stop: ShouldStop | None) -> Entry:
-        invented = args is None
-        if args is None:
-            start = len(dec.tokens)
-            machine = ArgsMachine()
-            try:
-                self._run(dec, machine, should_stop)
-            except NoValidToken:
-                return Entry(None, "", True, "the model gave no inputs")
-            text = self.engine.text(dec.tokens[start:])
-            args = text.rstrip("\n")[:-1] if text.rstrip("\n").endswith(")") else text
-        else:
-            dec.push_text(f"{args})\n")
-        state = self.bind_inputs(args, invented)
-        if isinstance(state, Entry):
-            return state
-        info = self.entry_info
-        frame = Frame(
-            event="call", line=info.call_line, source=self.source_of(info.call_line), locals=state
-        )
-        dec.push_text(render_frame(frame, None))
-        return Entry(frame, args, invented)
+        # The fixed prefix is tokenized on its own, so its tokens (and a saved KV
+        # state of them, see cwm_lsp.model.prefix_state) are the same for every file.
+        dec.push_text(prompt_prefix(self.fewshot))
+        dec.push_text(f"{self.listing()}### Trace\n>>> {self.prompt_call()}")
 
     def frame_tokens(self, frames: list[Frame], index: int) -> list[int]:
         frame = frames[index]
@@ -152,6 +136,12 @@ class GenericFormat(SourceRules, FrameFormat):
             return machine.accepts(engine.piece(token))
 
         while not machine.done:
+            if isinstance(machine, CallMachine):
+                text = machine.forced()
+                if text:
+                    dec.push_text(text)  # the call's own text between the values
+                    machine.advance(text.encode())
+                    continue
             if isinstance(machine, ChoiceMachine):
                 forced = machine.forced()
                 if forced is not None:
@@ -226,7 +216,7 @@ class GenericFormat(SourceRules, FrameFormat):
             event = next(e for e in events if _EVENT_TEXT[e] == choice.chosen)
             if event in ("call", "line"):
                 if event == "call":
-                    pool = sorted({p for f in self.index.functions for p in f.params})
+                    pool = sorted({p for f in self.index.functions for p in f.entry_names})
                 elif frames[-1].event in ("call", "exception") or exits is not None:
                     pool = []  # the first line sees the call's state; a raise or an ended loop
                     # changes nothing
@@ -265,9 +255,15 @@ class GenericFormat(SourceRules, FrameFormat):
                 dec.push_text(f" {source}\n")
             else:
                 dec.push_text(f" {source}{VALUE_ARROW}")
-                known = "None" if exits is not None else self.returned_local(frames, event, source)
+                known = (
+                    "None"
+                    if exits is not None
+                    else self.known_return(frames, scope, number, source)
+                    if event == "return"
+                    else None
+                )
                 if known is not None:
-                    dec.push_text(f"{known}\n")  # `return name`: the value name has now
+                    dec.push_text(f"{known}\n")  # what the source says the return gives
                 else:
                     self._run(dec, LineValueMachine(literal=self.literal_values), should_stop)
         except NoValidToken as exc:

@@ -4,7 +4,9 @@
 the generic format's constraints ask: which function runs now, which events
 and lines can come next, which locals the current line can change, the next
 item of a ``for`` loop over a value the state holds, an exception a line's
-arithmetic makes certain, and the value of ``return name``.  Every answer
+arithmetic makes certain, and a return's value where the source states it
+(``return name``; ``None`` from ``__init__``, a bare ``return``, the end of
+the body).  Every answer
 comes from the source's ``ast`` (:mod:`cwm_lsp.analysis`), never from running it;
 None means the model decides.
 """
@@ -105,7 +107,10 @@ class SourceRules:
         for frame, d in zip(reversed(frames), reversed(depths), strict=True):
             if d > depth or frame.event == "return":
                 continue
-            if d < depth or frame.event != "line" or not loop.header <= frame.line <= loop.end:
+            in_loop = loop.header <= frame.line <= loop.end
+            if d == depth and frame.event == "exception" and in_loop:
+                continue  # raised and handled in the body: the loop goes on
+            if d < depth or frame.event != "line" or not in_loop:
                 break
             if frame.line == header:
                 count, first_state = count + 1, frame.locals
@@ -206,6 +211,20 @@ class SourceRules:
         }
         return [n for n in names if n in changes and n not in fixed]
 
+    def known_return(
+        self, frames: Sequence[Frame], scope: FunctionInfo, line: int, source: str
+    ) -> str | None:
+        """The value of a return at ``line`` of ``scope`` when the source says it: ``None``
+        from ``__init__``, a bare ``return`` or the end of the body
+        (:meth:`~cwm_lsp.analysis.flow.LineFlow.returns_none`), else what ``return name``'s
+        local holds now; None when the model decides."""
+        if not self.return_locals:
+            return None
+        flow = self.index.flow(scope)
+        if scope.name == "__init__" or (flow is not None and flow.returns_none(line)):
+            return "None"
+        return self.returned_local(frames, "return", source)
+
     def returned_local(self, frames: Sequence[Frame], event: Event, source: str) -> str | None:
         """The value of ``return name``: what ``name`` holds now (None: the model says)."""
         if not self.return_locals or event != "return":
@@ -222,7 +241,7 @@ class SourceRules:
 
     def call_lines(self, names: frozenset[str], frames: Sequence[Frame]) -> set[int]:
         """Def lines of the functions that take these arguments (and that the line calls)."""
-        found = {f for f in self.index.functions if names <= set(f.params)}
+        found = {f for f in self.index.functions if names <= set(f.entry_names)}
         called = self.index.calls_by_line.get(_caller_line(frames), set())
         narrowed = {f for f in found if f.name in called}
         return {f.call_line for f in (narrowed or found)}

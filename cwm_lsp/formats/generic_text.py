@@ -140,7 +140,8 @@ def split_locals(text: str) -> dict[str, str]:
     for part in parts:
         name, eq, value = part.strip().partition("=")
         name = name.strip()
-        if not eq or not name.isidentifier() or not value.strip():
+        dotted = all(part.isidentifier() for part in name.split("."))  # self.items
+        if not eq or not dotted or not value.strip():
             raise FrameTextError(f"not a name=value pair: {part.strip()[:40]!r}")
         if name in out:
             raise FrameTextError(f"local {name!r} given twice")

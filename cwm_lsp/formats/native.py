@@ -12,7 +12,11 @@ real CWM has them at 128100-128107; a test model may hold them elsewhere).
 Given inputs, the entry call frame is forced so the model continues from
 them; "step over" forces ``<|return_sep|>`` after a call frame.  The first
 token of a frame is restricted to an event token or the end of the trace;
-the rest is the model's, and a frame that does not parse is a counted error.
+the rest is the model's, and a frame that does not parse is a counted error,
+except a return's value where the source says it is ``None`` (a bare
+``return``, the end of the body, ``__init__``:
+:meth:`~cwm_lsp.analysis.flow.LineFlow.returns_none`): once the model has
+written the line, ``"None"`` is forced.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import json
 import re
 from dataclasses import replace
 
-from cwm_lsp.analysis.source_index import SourceIndex
+from cwm_lsp.analysis.source_index import FunctionInfo, SourceIndex
 from cwm_lsp.engine import Engine, ModelLoadError, NoValidToken, ShouldStop, TokenRecord, byte_span
 from cwm_lsp.engine.decoder import Decoder
 from cwm_lsp.formats.base import Entry, FrameFormat, Generated
@@ -40,6 +44,7 @@ from cwm_lsp.trace.codec import (
     encode_frame,
     mark_entry,
 )
+from cwm_lsp.trace.locals_json import json_string
 
 #: Token cap for one frame (a model that never closes a frame).
 FRAME_TOKEN_CAP = 384
@@ -148,6 +153,13 @@ class NativeFormat(FrameFormat):
                 break
             if self.engine.is_eog(token):
                 return Generated(error="the trace ended inside a frame")
+            if token == self.ids.arg_sep and dec.tokens[start] == self.ids.events["return"]:
+                known = self.known_return(
+                    frames, self.engine.text(dec.tokens[start:], special=True)
+                )
+                if known is not None:
+                    dec.push(self._encode(json_string(known) + FRAME_SEP))
+                    break
         else:
             dec.push([self.ids.frame_sep])
             return Generated(error=f"frame longer than {FRAME_TOKEN_CAP} tokens")
@@ -159,6 +171,39 @@ class NativeFormat(FrameFormat):
             return Generated(error=str(exc))
         record = self.record(dec, start, special=True)
         return Generated(frame=_with_confidence(frame, text, record))
+
+    def known_return(self, frames: list[Frame], head: str) -> str | None:
+        """The value of the return frame ``head`` begins (its text up to ``<|arg_sep|>``)
+        when the source says it: ``"None"`` from ``__init__``, a bare ``return`` or the
+        end of the body; None when the model decides (also for an exception propagating
+        out of the frame)."""
+        if self.index is None or not frames or frames[-1].event == "exception":
+            return None
+        self.codec.frames = list(frames)
+        try:
+            line = self.codec.parse(head + json_string("None")).line
+        except FrameError:
+            return None
+        scope = _running_function(self.index, frames)
+        if scope is None:
+            return None
+        flow = self.index.flow(scope)
+        if scope.name == "__init__" or (flow is not None and flow.returns_none(line)):
+            return "None"
+        return None
+
+
+def _running_function(index: SourceIndex, frames: list[Frame]) -> FunctionInfo | None:
+    """The function the frame after ``frames`` runs in: the one the last open call entered."""
+    depth = 0
+    for frame in reversed(frames):
+        if frame.event == "return":
+            depth += 1
+        elif frame.event == "call":
+            if depth == 0:
+                return index.by_call_line.get(frame.line)
+            depth -= 1
+    return None
 
 
 def _with_confidence(frame: Frame, text: str, record: TokenRecord) -> Frame:

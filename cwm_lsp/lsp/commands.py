@@ -123,8 +123,8 @@ class Commands(LanguageFeature):
             plan = doc.plan(func)
             prediction = ls.service.prediction(plan.key)
             call = plan.key.args
-            if call is None and prediction is not None and prediction.imagined is not None:
-                call = prediction.imagined.trace.args or None
+            if prediction is not None and prediction.imagined is not None:
+                call = prediction.imagined.trace.args or call  # a method's receiver included
             if call is None:
                 raise JsonRpcInvalidRequest(
                     message=f"no inputs for {func.qualname} yet: wait for the prediction or simulate with inputs"
@@ -138,7 +138,7 @@ class Commands(LanguageFeature):
                 trace_call,
                 doc.text if whole_file else plan.key.source,
                 path=_path_of(doc.uri) if whole_file else None,
-                function=func.qualname if whole_file else func.name,
+                function=func.qualname if whole_file else plan.key.function,
                 args=call,
                 max_frames=max(ls.settings.prediction.max_frames, 1000),
                 timeout=REAL_TIMEOUT,

@@ -9,10 +9,12 @@ request costs a dictionary lookup once the document is parsed.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from cwm_lsp.predict.keys import FillKey, PredictionKey
 from cwm_lsp.source import FunctionInfo, Hole, InputChoice, PythonDocument, choose_inputs
+from cwm_lsp.source.context import imports_used, method_context
 from cwm_lsp.source.positions import LineIndex, utf16_len
 
 #: at most this many same-file callees go into a prompt
@@ -99,6 +101,8 @@ class OpenDocument:
     memo: dict[tuple[str, object], object] = field(default_factory=dict)
     #: False while a big file is being analysed on a thread
     ready: bool = True
+    #: the other open documents (their call sites give inputs when this file has none)
+    neighbours: Callable[[], Sequence[PythonDocument]] | None = None
     _holes: list[Hole] | None = None
 
     def analyse(self, limit: int) -> None:
@@ -176,6 +180,13 @@ class OpenDocument:
             self._plans[func.qualname] = plan
         return plan
 
+    def forget_borrowed_plans(self) -> None:
+        """Another file changed: plans whose inputs it may give are made again when asked."""
+        for qualname, plan in list(self._plans.items()):
+            if plan.inputs.origin in ("invented", "call site in another file"):
+                del self._plans[qualname]
+                self.memo.clear()
+
     def cached_plan(self, qualname: str) -> FunctionPlan | None:
         return self._plans.get(qualname)
 
@@ -183,9 +194,18 @@ class OpenDocument:
         options = self._options
         assert options is not None, "set_options first"
         callees = self._callee_texts(func)
-        own = textwrap.dedent(_normalize(func.text)).rstrip("\n") + "\n"
-        prefix = "".join(text + "\n\n" for text in callees)
-        first_line = prefix.count("\n") + 1
+        imports = imports_used(self.doc, func)
+        prefix = "".join(line + "\n" for line in imports) + ("\n" if imports else "")
+        prefix += "".join(text + "\n\n" for text in callees)
+        context = method_context(self.doc, func)
+        if context is not None:  # a method: its class, cut down to what the method needs
+            own = context.text
+            first_line = prefix.count("\n") + context.first_line
+            function = func.qualname
+        else:
+            own = textwrap.dedent(_normalize(func.text)).rstrip("\n") + "\n"
+            first_line = prefix.count("\n") + 1
+            function = func.name
         sample = options.sample_for(func.qualname)
         override = options.input_for(func.qualname)
         inputs: InputChoice | UserInput
@@ -194,11 +214,12 @@ class OpenDocument:
             inputs = UserInput(override)
             chosen_args = override
         else:
-            inputs = choose_inputs(self.doc, func)
+            others = self.neighbours() if self.neighbours is not None else ()
+            inputs = choose_inputs(self.doc, func, others)
             chosen_args = inputs.args
         key = PredictionKey(
             source=prefix + own,
-            function=func.name,
+            function=function,
             args=chosen_args,
             model=options.model,
             temperature=_sampling_temperature(options.temperature, sample),

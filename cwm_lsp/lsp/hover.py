@@ -8,7 +8,7 @@ from pygls.lsp.server import LanguageServer
 from cwm_lsp.lsp.feature import LanguageFeature, ServerContext
 from cwm_lsp.lsp.guard import guarded
 from cwm_lsp.lsp.inlay_hints import records_for
-from cwm_lsp.lsp.render import hover_table
+from cwm_lsp.lsp.render import hover_table, unfinished_note
 
 
 class Hover(LanguageFeature):
@@ -40,6 +40,9 @@ class Hover(LanguageFeature):
             if args is None and prediction is not None and prediction.imagined is not None:
                 args = prediction.imagined.trace.args or None
             title = f"cwm: imagined run of {func.qualname}" + (f" with {args}" if args else "")
+            if prediction is not None and prediction.imagined is not None:
+                note = unfinished_note(prediction.imagined.trace, plan.to_doc_line)
+                title += f" ({note})" if note else ""
             value = hover_table(rec, title, real.get(line) if real is not None else None)
             return types.Hover(
                 contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=value),

@@ -11,9 +11,8 @@ from cwm_lsp.lsp.documents import FunctionPlan, OpenDocument, predictable
 from cwm_lsp.lsp.feature import LanguageFeature, ServerContext
 from cwm_lsp.lsp.guard import guarded
 from cwm_lsp.lsp.line_values import LineRecord, line_records
-from cwm_lsp.lsp.render import full_history, hint_label
+from cwm_lsp.lsp.render import full_history, hint_label, unfinished_note
 from cwm_lsp.predict.queue import Priority
-from cwm_lsp.trace import EndReason
 
 
 def records_for(
@@ -49,7 +48,11 @@ def hints_for_function(
     lines = sorted(set(imagined) | set(real or {}))
     for line in lines:
         rec = imagined.get(line) or LineRecord(line)
-        label = hint_label(rec, real.get(line) if real is not None else None)
+        label = hint_label(
+            rec,
+            real.get(line) if real is not None else None,
+            ls.settings.prediction.min_confidence,
+        )
         if not label:
             continue
         hints.append(
@@ -113,9 +116,9 @@ class InlayHints(LanguageFeature):
                 parts.append("real execution:\n" + full_history(records[1][line]))
             prediction = ls.service.prediction(plan.key)
             if prediction is not None and prediction.imagined is not None:
-                trace = prediction.imagined.trace
-                if trace.reason is EndReason.FRAME_CAP:
-                    parts.append(f"the imagined run stopped at {len(trace.frames)} frames")
+                note = unfinished_note(prediction.imagined.trace, plan.to_doc_line)
+                if note is not None:
+                    parts.append(f"the imagined run: {note}")
             hint.tooltip = types.MarkupContent(
                 kind=types.MarkupKind.PlainText, value="\n".join(p for p in parts if p)
             )

@@ -39,6 +39,8 @@ class LineRecord:
     raises: list[tuple[str, float | None]] = field(default_factory=list)
     #: the inputs, on the def line (from the call frame)
     inputs: dict[str, str] = field(default_factory=dict)
+    #: the confidences are calibrated (the probability of being right), not the model's own
+    calibrated: bool = False
 
     def history(self, name: str) -> list[str]:
         """The values ``name`` received on this line, one per execution that set it."""
@@ -62,6 +64,7 @@ def line_records(trace: Trace, to_line: Callable[[int], int | None]) -> dict[int
     frames = trace.frames
     depths = frame_depths(frames)
     records: dict[int, LineRecord] = {}
+    calibrated = any(frame.raw_confidence for frame in frames)
 
     def record(frame: Frame) -> LineRecord | None:
         if frame.line <= 0:
@@ -69,7 +72,7 @@ def line_records(trace: Trace, to_line: Callable[[int], int | None]) -> dict[int
         line = to_line(frame.line)
         if line is None:
             return None
-        return records.setdefault(line, LineRecord(line))
+        return records.setdefault(line, LineRecord(line, calibrated=calibrated))
 
     for i, frame in enumerate(frames):
         if depths[i] != 0:

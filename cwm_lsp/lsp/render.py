@@ -1,9 +1,12 @@
-"""Text for hints and hovers: short labels, full histories, per-iteration tables."""
+"""Text for hints and hovers: short labels, full histories, per-iteration tables, and how
+an imagined run that did not finish ended."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cwm_lsp.lsp.line_values import LineRecord
-from cwm_lsp.trace import ELLIPSIS, cut_repr
+from cwm_lsp.trace import ELLIPSIS, EndReason, Trace, cut_repr
 
 VALUE_LIMIT = 30
 LABEL_LIMIT = 120
@@ -14,11 +17,35 @@ LOW_CONFIDENCE = 0.5
 EXCEPTION_LIMIT = 60
 
 
-def _value(text: str, confidence: float | None = None, limit: int = VALUE_LIMIT) -> str:
+#: what a hint shows instead of a value too unlikely to be right
+HIDDEN = "?"
+
+
+def _value(
+    text: str,
+    confidence: float | None = None,
+    limit: int = VALUE_LIMIT,
+    hide_below: float | None = None,
+) -> str:
+    """A value for a hint.  ``hide_below`` (calibrated confidence only): a value under it
+    shows as ``?``; without it, a raw confidence under :data:`LOW_CONFIDENCE` marks the
+    value with a trailing ``?``."""
+    if hide_below is not None:
+        return (
+            HIDDEN if confidence is not None and confidence < hide_below else cut_repr(text, limit)
+        )
     shown = cut_repr(text, limit)
     if confidence is not None and confidence < LOW_CONFIDENCE:
         shown += "?"
     return shown
+
+
+def confidence_note(confidence: float | None, calibrated: bool) -> str:
+    """``83% (calibrated)`` or ``41% (model probability, not calibrated)``."""
+    if confidence is None:
+        return ""
+    kind = "calibrated" if calibrated else "model probability, not calibrated"
+    return f"{confidence:.0%} ({kind})"
 
 
 def short_history(values: list[str]) -> str:
@@ -29,15 +56,24 @@ def short_history(values: list[str]) -> str:
     return f"{head} {ELLIPSIS} {values[-1]} ({len(values)}×)"
 
 
-def hint_label(rec: LineRecord, real: LineRecord | None = None) -> str:
-    """The inlay hint for one line: what it produced, returned or raised."""
+def hint_label(
+    rec: LineRecord, real: LineRecord | None = None, min_confidence: float | None = None
+) -> str:
+    """The inlay hint for one line: what it produced, returned or raised.
+
+    With calibrated confidence, a value whose confidence is under
+    ``min_confidence`` shows as ``?`` (the hover still shows the guess).
+    """
+    hide = min_confidence if rec.calibrated else None
     parts: list[str] = []
     for name in rec.names():
-        history = [cut_repr(v, VALUE_LIMIT) for v in rec.history(name)]
-        text = short_history(history)
         conf = rec.min_confidence(name)
-        if conf is not None and conf < LOW_CONFIDENCE:
-            text += "?"
+        if hide is not None and conf is not None and conf < hide:
+            text = HIDDEN
+        else:
+            text = short_history([cut_repr(v, VALUE_LIMIT) for v in rec.history(name)])
+            if hide is None and conf is not None and conf < LOW_CONFIDENCE:
+                text += "?"
         part = f"{name} = {text}"
         if real is not None:
             real_history = real.history(name)
@@ -53,7 +89,7 @@ def hint_label(rec: LineRecord, real: LineRecord | None = None) -> str:
     if rec.inputs and not rec.steps:
         parts.extend(f"{k} = {_value(v)}" for k, v in rec.inputs.items())
     if rec.returns:
-        values = [_value(v, c) for v, c in rec.returns]
+        values = [_value(v, c, hide_below=hide) for v, c in rec.returns]
         text = "⇒ " + short_history(values)
         if real is not None and [v for v, _ in real.returns] != [v for v, _ in rec.returns]:
             text += " ≠ real: " + short_history([_value(v) for v, _ in real.returns] or ["—"])
@@ -62,7 +98,7 @@ def hint_label(rec: LineRecord, real: LineRecord | None = None) -> str:
         parts.append("≠ real: ⇒ " + short_history([_value(v) for v, _ in real.returns]))
     if rec.raises:
         value, conf = rec.raises[-1]
-        parts.append(f"⚠ {_value(value, conf, EXCEPTION_LIMIT)}")
+        parts.append(f"⚠ {_value(value, conf, EXCEPTION_LIMIT, hide_below=hide)}")
     if real is not None and real.raises and not rec.raises:
         parts.append(f"≠ real: ⚠ {_value(real.raises[-1][0], limit=EXCEPTION_LIMIT)}")
     return cut_repr(", ".join(parts), LABEL_LIMIT)
@@ -105,19 +141,28 @@ def hover_table(rec: LineRecord, title: str, real: LineRecord | None = None) -> 
                 if name in step.produced:
                     cell = f"**{cell}**"
                     conf = step.confidence.get(name)
-                    if conf is not None and conf < LOW_CONFIDENCE:
+                    if conf is not None and (rec.calibrated or conf < LOW_CONFIDENCE):
                         cell += f" ({conf:.0%})"
                 cells.append(cell)
             out.append(f"| {number} | " + " | ".join(cells) + " |")
     if rec.inputs:
         out.append("")
         out.append("inputs: " + ", ".join(f"`{k} = {_cell(v)}`" for k, v in rec.inputs.items()))
-    for value, _ in rec.returns:
+    for value, conf in rec.returns:
         out.append("")
-        out.append(f"returns `{_cell(value)}`")
-    for value, _ in rec.raises:
+        note = confidence_note(conf, rec.calibrated)
+        out.append(f"returns `{_cell(value)}`" + (f", {note}" if note else ""))
+    for value, conf in rec.raises:
         out.append("")
-        out.append(f"raises `{_cell(value)}`")
+        note = confidence_note(conf, rec.calibrated)
+        out.append(f"raises `{_cell(value)}`" + (f", {note}" if note else ""))
+    if rec.steps and any(step.confidence for step in rec.steps):
+        out.append("")
+        out.append(
+            "confidence: the probability that the value is right (calibrated)"
+            if rec.calibrated
+            else "confidence: the model's own probability (no calibration for this model)"
+        )
     if real is not None:
         out.append("")
         out.append(
@@ -125,3 +170,16 @@ def hover_table(rec: LineRecord, title: str, real: LineRecord | None = None) -> 
             + (full_history(real).replace("\n", "; ") or "did not run this line")
         )
     return "\n".join(out)
+
+
+def unfinished_note(trace: Trace, to_doc_line: Callable[[int], int | None]) -> str | None:
+    """How an imagined run that neither returned nor raised stopped: cut at the frame cap
+    (``imagined 200 steps, stopped``, no claim about termination), or back at a line with
+    the same state; None for other endings.  ``to_doc_line``: a trace line -> 0-based."""
+    if trace.reason is EndReason.FRAME_CAP:
+        return f"imagined {len(trace.frames)} steps, stopped"
+    if trace.reason is EndReason.CYCLE and trace.frames:
+        line = to_doc_line(trace.frames[-1].line)
+        where = f"line {line + 1}" if line is not None else "a line"
+        return f"{where} repeats with the same state: may not terminate"
+    return None

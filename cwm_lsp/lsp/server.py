@@ -35,7 +35,7 @@ from cwm_lsp.predict.queue import Priority
 from cwm_lsp.predict.service import PredictionService
 from cwm_lsp.predict.status import ModelStatus
 from cwm_lsp.predict.worker import Loader, ModelWorker
-from cwm_lsp.source import FunctionInfo
+from cwm_lsp.source import FunctionInfo, PythonDocument
 
 if TYPE_CHECKING:
     from cwm_lsp.lsp.dap_endpoint import DapEndpoint
@@ -143,7 +143,11 @@ class CwmLanguageServer(LanguageServer):
         (requests get empty answers until the analysis is done, then a refresh).
         """
         doc = OpenDocument(uri=uri, version=version, text=text)
+        doc.neighbours = lambda: self._neighbours(uri)
         doc.set_options(self.options_for(uri))
+        for other in self.documents.values():
+            if other.uri != uri:
+                other.forget_borrowed_plans()
         self.documents[uri] = doc
         active_names = set(active)
         if text.count("\n") <= SYNC_ANALYSIS_LINES:
@@ -174,6 +178,10 @@ class CwmLanguageServer(LanguageServer):
     def _publish(self, doc: OpenDocument) -> None:
         for feature in self.features:
             feature.publish(self, doc)
+
+    def _neighbours(self, uri: str) -> list[PythonDocument]:
+        """The parsed other open documents (for call sites in other files)."""
+        return [d.doc for d in list(self.documents.values()) if d.uri != uri and d.ready]
 
     def document(self, uri: str) -> OpenDocument | None:
         """The current version of an open document, once analysed."""

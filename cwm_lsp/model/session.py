@@ -6,18 +6,20 @@ evaluates only those.  Each frame is settled when it is made (its forced tail,
 such as the line's source text, is evaluated then, not by the next step), so
 a step costs its own frame's tokens, whatever came before.  ``back`` and
 ``edit`` cut the history back to a frame boundary, so the next step
-re-evaluates only from there.  ``index`` is always
-the last frame: moving back drops the frames after it, and stepping forward
-again regenerates them.
+re-evaluates only from there.  ``index`` is always the last frame: moving
+back drops the frames after it, and stepping forward regenerates them.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from cwm_lsp.engine import ContextFullError, Engine, NoValidToken, ShouldStop
 from cwm_lsp.engine.decoder import Decoder
 from cwm_lsp.formats.base import Cancelled, FrameFormat, function_name_of
+from cwm_lsp.model.calibration import Calibration
+from cwm_lsp.model.termination import TerminationWatch
 from cwm_lsp.trace import VALUE_KEY, EndReason, Event, Frame, Trace, frame_depths
 
 log = logging.getLogger(__name__)
@@ -38,9 +40,14 @@ class ImaginedSession:
         temperature: float = 0.0,
         max_frames: int = 200,
         seed: int = 0,
+        calibration: Calibration | None = None,
     ) -> None:
         self.engine = engine
         self.fmt = fmt
+        #: what says the run can never end: the run stops at a cycle (the rest would repeat)
+        self.termination = TerminationWatch(fmt.source, fmt.function)
+        #: maps the model's value probabilities to the probability of being right
+        self.calibration = calibration
         self.decoder = Decoder(engine, temperature=temperature, seed=seed)
         self.max_frames = max_frames
         self.frames: list[Frame] = []
@@ -112,9 +119,10 @@ class ImaginedSession:
         if entry.frame is None:
             self.parse_errors += 1
             return self._fail(EndReason.ERROR, entry.error)
-        self.frames.append(entry.frame)
+        frame = self._calibrated(entry.frame)
+        self.frames.append(frame)
         self._ends.append(len(self.decoder.tokens))
-        return entry.frame
+        return frame
 
     def step(self) -> Frame:
         """One frame forward, into calls."""
@@ -211,16 +219,20 @@ class ImaginedSession:
         self._check_end(edited)
         return edited
 
-    def run(self, max_frames: int | None = None) -> Trace:
-        """Generate to the end of the trace, or until ``max_frames`` frames (reason: frame cap)."""
+    def run(
+        self, max_frames: int | None = None, on_frame: Callable[[Trace], None] | None = None
+    ) -> Trace:
+        """Generate to the end, or ``max_frames`` frames (reason: frame cap); ``on_frame``
+        sees the trace so far after every new frame."""
         self._ensure_started()
         cap = min(self.max_frames, max_frames) if max_frames is not None else self.max_frames
         while not self.done and len(self.frames) < cap:
-            self._advance()
+            if self._advance() is not None and on_frame is not None and not self.done:
+                on_frame(self.trace)
         if not self.done and len(self.frames) >= cap:
             self.done = True
             self.reason = EndReason.FRAME_CAP
-            self.error = f"stopped after {cap} frames: the function may not terminate"
+            self.error = f"stopped after {cap} imagined steps (the frame cap)"
         return self.trace
 
     def stack(self) -> list[tuple[str, int]]:
@@ -252,6 +264,11 @@ class ImaginedSession:
         if not self._started:
             self.reset()
 
+    def _calibrated(self, frame: Frame) -> Frame:
+        if self.calibration is None:
+            return frame
+        return self.calibration.apply(frame, len(self.frames))
+
     def _count(self) -> None:
         self.tokens_evaluated = self.decoder.tokens_evaluated
         self.tokens_generated = self.decoder.tokens_generated
@@ -281,9 +298,7 @@ class ImaginedSession:
             if len(self.frames) >= self.max_frames:
                 self.done = True
                 self.reason = EndReason.FRAME_CAP
-                self.error = (
-                    f"stopped after {self.max_frames} frames: the function may not terminate"
-                )
+                self.error = f"stopped after {self.max_frames} imagined steps (the frame cap)"
                 return None
             start = len(self.decoder.tokens)
             try:
@@ -296,7 +311,8 @@ class ImaginedSession:
                 raise
             except ContextFullError as exc:
                 self._cut(start)
-                self._fail(EndReason.FRAME_CAP, f"{exc}: the function may not terminate")
+                steps = len(self.frames)
+                self._fail(EndReason.FRAME_CAP, f"{exc}: stopped after {steps} imagined steps")
                 return None
             except NoValidToken as exc:
                 self._cut(start)
@@ -327,11 +343,14 @@ class ImaginedSession:
                     return None
                 continue
             self._errors_in_row = 0
-            self.frames.append(generated.frame)
+            frame = self._calibrated(generated.frame)
+            self.frames.append(frame)
             self._ends.append(len(self.decoder.tokens))
             self.index = len(self.frames) - 1
-            self._check_end(generated.frame)
-            return generated.frame
+            self._check_end(frame)
+            if not self.done:
+                self._check_cycle()
+            return frame
         return None
 
     def _check_end(self, frame: Frame) -> None:
@@ -345,6 +364,20 @@ class ImaginedSession:
             self.error = raised.value or ""
         else:
             self.reason = EndReason.RETURNED
+
+    def _check_cycle(self) -> None:
+        """Back at a line with the same state, with no external inputs: the run would go
+        round the same way for ever, so it ends here."""
+        cycle = self.termination.cycle(self.frames)
+        if cycle is None:
+            return
+        self.done = True
+        self.reason = EndReason.CYCLE
+        self.error = (
+            f"line {cycle.line} repeats with the same state (steps {cycle.first + 1} and "
+            f"{cycle.again + 1}): the imagined run would go round for ever"
+        )
+        log.info("imagined trace ended (cycle): %s", self.error)
 
     def _raising_exception(self) -> Frame | None:
         """The exception frame right before the entry's return (it propagates), if any."""

@@ -19,6 +19,7 @@ from cwm_lsp.engine import ContextFullError, Engine, NoValidToken, ShouldStop
 from cwm_lsp.engine.decoder import Decoder
 from cwm_lsp.formats.base import Cancelled, FrameFormat
 from cwm_lsp.model.api import NextStates
+from cwm_lsp.model.calibration import Calibration
 from cwm_lsp.trace import Frame
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ def next_states(
     real: Sequence[Frame],
     *,
     should_stop: ShouldStop | None = None,
+    calibration: Calibration | None = None,
 ) -> NextStates:
     """Teacher-forced next-frame predictions along ``real`` (its inputs are ``args``)."""
     started = time.perf_counter()
@@ -47,7 +49,10 @@ def next_states(
             start = len(dec.tokens)
             try:
                 generated = fmt.generate(dec, list(frames), None, should_stop)
-                out.predicted.append(generated.frame)
+                guess = generated.frame
+                if guess is not None and calibration is not None:
+                    guess = calibration.apply(guess, k)
+                out.predicted.append(guess)
             except NoValidToken:
                 out.predicted.append(None)
             dec.truncate(start)

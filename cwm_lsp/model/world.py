@@ -10,8 +10,10 @@ from cwm_lsp.engine import Engine
 from cwm_lsp.formats.base import Cancelled, FrameFormat
 from cwm_lsp.formats.generic import GenericFormat
 from cwm_lsp.formats.native import NativeFormat
-from cwm_lsp.model.api import HoleFill, Imagined, ModelInfo, NextStates, ShouldStop
+from cwm_lsp.model.api import HoleFill, Imagined, ModelInfo, NextStates, OnFrame, ShouldStop
+from cwm_lsp.model.calibration import Calibration
 from cwm_lsp.model.holes import fill_hole
+from cwm_lsp.model.prefix_state import PrefixReport
 from cwm_lsp.model.session import ImaginedSession
 from cwm_lsp.model.teacher import next_states
 from cwm_lsp.trace import EndReason, Frame, Trace
@@ -39,6 +41,13 @@ class LlamaWorldModel:
         self.return_locals = True
         #: generic format only: a name a line only reads, holding an immutable value, keeps it
         self.immutable_reads = True
+        #: generic format only: the prompt opens with the worked examples (an adapter
+        #: trained without them turns this off)
+        self.fewshot = True
+        #: the calibration fitted for this model (None: raw probabilities, labelled so)
+        self.calibration: Calibration | None = None
+        #: how the prompt's fixed prefix got into the cache at load (None: it did not)
+        self.prefix_report: PrefixReport | None = None
         self._seed = 0
 
     def _format(self, source: str, function: str) -> FrameFormat:
@@ -54,6 +63,7 @@ class LlamaWorldModel:
                 line_flow=self.line_flow,
                 return_locals=self.return_locals,
                 immutable_reads=self.immutable_reads,
+                fewshot=self.fewshot,
             )
         except SyntaxError as exc:
             raise SourceError(f"the file does not parse: line {exc.lineno}: {exc.msg}") from None
@@ -79,6 +89,7 @@ class LlamaWorldModel:
             temperature=temperature,
             max_frames=max_frames,
             seed=self._seed,
+            calibration=self.calibration,
         )
 
     def imagine(
@@ -91,8 +102,13 @@ class LlamaWorldModel:
         temperature: float = 0.0,
         max_frames: int = 200,
         should_stop: ShouldStop | None = None,
+        on_frame: OnFrame | None = None,
     ) -> Imagined:
-        """The whole imagined trace; never raises for a bad source or model output."""
+        """The whole imagined trace; never raises for a bad source or model output.
+
+        ``on_frame`` sees the trace so far after each frame (on the calling
+        thread): what a caller streams to the editor while the rest is imagined.
+        """
         started = time.perf_counter()
         try:
             session = self.session(
@@ -112,7 +128,9 @@ class LlamaWorldModel:
         cancelled = False
         try:
             session.reset()
-            trace = session.run(max_frames)
+            if on_frame is not None and session.frames:
+                on_frame(session.trace)
+            trace = session.run(max_frames, on_frame=on_frame)
         except Cancelled:
             cancelled = True
             trace = session.trace
@@ -123,6 +141,7 @@ class LlamaWorldModel:
         return Imagined(
             trace=trace,
             invented_args=session.invented_args,
+            input_origins=dict(session.fmt.origins),
             tokens_generated=session.tokens_generated,
             tokens_evaluated=session.tokens_evaluated,
             seconds=time.perf_counter() - started,
@@ -143,7 +162,9 @@ class LlamaWorldModel:
             fmt = self._format(source, function)
         except SourceError as exc:
             return NextStates(error=str(exc))
-        return next_states(self.engine, fmt, args, real, should_stop=should_stop)
+        return next_states(
+            self.engine, fmt, args, real, should_stop=should_stop, calibration=self.calibration
+        )
 
     def fill_hole(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from cwm_lsp.model.api import ModelConfig, ModelLoadError, Progress, WorldModel
 
@@ -21,19 +22,41 @@ def load_world_model(config: ModelConfig, progress: Progress) -> WorldModel:
 
 def model_identity(config: ModelConfig) -> str:
     """What predictions depend on, of the model settings: the file that would load,
-    and the decoding switches that are off.
+    the adapter applied to it, and the decoding switches that are off.
 
     Cheap (a stat, no reading), so request handlers may call it.  Two settings
     naming the same file (``""`` and the default's explicit path) are one model,
-    so switching between them re-uses the cache.  With every switch on (the
-    default) the identity is the file's alone.
+    so switching between them re-uses the cache.  An adapter adds
+    ``+adapter:realpath|size|mtime``.  With no adapter and every switch on the
+    identity is the file's alone.
     """
     switches = (
         (config.value_grammar, "+free-values"),
         (config.line_flow, "+no-flow"),
         (config.return_locals, "+no-return-locals"),
     )
-    return _file_identity(config) + "".join(suffix for on, suffix in switches if not on)
+    return (
+        _file_identity(config)
+        + _adapter_identity(config)
+        + "".join(suffix for on, suffix in switches if not on)
+    )
+
+
+def _adapter_identity(config: ModelConfig) -> str:
+    """``+adapter:realpath|size|mtime`` of the adapter that would load ("" for none)."""
+    try:
+        from cwm_lsp.model.resolve import adapter_path, model_path
+
+        adapter = adapter_path(config, model_path(config)[1])[0]
+    except Exception:
+        adapter = Path(config.adapter) if config.adapter else None
+    if adapter is None:
+        return ""
+    try:
+        st = os.stat(adapter)
+    except OSError:
+        return f"+adapter:missing:{adapter}"
+    return f"+adapter:{os.path.realpath(adapter)}|{st.st_size}|{st.st_mtime_ns}"
 
 
 def _file_identity(config: ModelConfig) -> str:

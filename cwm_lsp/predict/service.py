@@ -5,6 +5,12 @@ ones they need now (``ensure``).  A key is predicted at most once while it is
 cached; a queued job no document wants any more is dropped before it starts,
 a running one is asked to stop between tokens, and a cancelled result is
 never cached or announced.
+
+While a prediction runs, its trace so far is published as a *partial*
+prediction (``Prediction.partial``), at most once per :data:`STREAM_INTERVAL`
+seconds (the first frames at once): editors show the first lines while the
+model imagines the rest.  Partial predictions live beside the cache, never in
+it; the finished one replaces it, and a cancelled or failed run leaves none.
 """
 
 from __future__ import annotations
@@ -22,10 +28,14 @@ from cwm_lsp.model.api import HoleFill, Imagined
 from cwm_lsp.predict.keys import FillKey, PredictionKey
 from cwm_lsp.predict.queue import JobContext, Priority
 from cwm_lsp.predict.worker import ModelUnavailable, ModelWorker
+from cwm_lsp.trace import Trace
 
 log = logging.getLogger(__name__)
 
 Key = PredictionKey | FillKey
+
+#: seconds between two partial results of one running prediction
+STREAM_INTERVAL = 0.5
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,8 @@ class Prediction:
     key: PredictionKey
     imagined: Imagined | None
     error: str = ""
+    #: the trace so far of a prediction still running (never cached)
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,11 +71,14 @@ class PredictionService:
         self._cache: OrderedDict[Key, Result] = OrderedDict()
         self._cache_size = cache_size
         self._in_flight: dict[Key, Future[Result | None]] = {}
+        self._partial: dict[Key, Prediction] = {}
         self._wanted: dict[str, set[Key]] = {}
         self._lock = threading.RLock()
         self._failures_logged: set[str] = set()
         #: model calls started, by kind ("imagine", "fill")
         self.model_calls: dict[str, int] = {"imagine": 0, "fill": 0}
+        #: tokens the last finished prediction had the model evaluate (its prompt included)
+        self.last_tokens_evaluated = 0
 
     # -- queries (any thread, never block) ------------------------------------------------
 
@@ -75,8 +90,12 @@ class PredictionService:
             return result
 
     def prediction(self, key: PredictionKey) -> Prediction | None:
+        """The finished prediction of ``key``, else its trace so far while it runs."""
         result = self.get(key)
-        return result if isinstance(result, Prediction) else None
+        if isinstance(result, Prediction):
+            return result
+        with self._lock:
+            return self._partial.get(key)
 
     def fills(self, key: FillKey) -> Fills | None:
         result = self.get(key)
@@ -96,6 +115,7 @@ class PredictionService:
                 "inFlight": len(self._in_flight),
                 "queued": self._worker.pending(),
                 "droppedStale": self._worker.jobs_dropped,
+                "lastTokensEvaluated": self.last_tokens_evaluated,
             }
 
     # -- scheduling -----------------------------------------------------------------------
@@ -163,6 +183,7 @@ class PredictionService:
                     temperature=key.temperature,
                     max_frames=key.max_frames,
                     should_stop=ctx.should_stop,
+                    on_frame=self._streamer(key, ctx),
                 )
             except Exception as exc:
                 if ctx.should_stop():
@@ -172,10 +193,34 @@ class PredictionService:
             if imagined.cancelled or ctx.should_stop():
                 return None
             tokens = imagined.tokens_generated
+            self.last_tokens_evaluated = imagined.tokens_evaluated
             self._worker.note_throughput(tokens, imagined.seconds or time.monotonic() - started)
             return Prediction(key, imagined)
 
         return run
+
+    def _streamer(self, key: PredictionKey, ctx: JobContext) -> Callable[[Trace], None]:
+        """Publish the trace so far: the first frames at once, then once per interval."""
+        last = [0.0]
+
+        def on_frame(trace: Trace) -> None:
+            now = time.monotonic()
+            if ctx.should_stop() or (len(trace.frames) > 2 and now - last[0] < STREAM_INTERVAL):
+                return
+            last[0] = now
+            partial = Prediction(key, Imagined(trace=trace), partial=True)
+            with self._lock:
+                if key not in self._in_flight:
+                    return
+                self._partial[key] = partial
+                wanted = self._is_wanted(key)
+            if wanted and self._on_result is not None:
+                try:
+                    self._on_result(key)
+                except Exception:
+                    log.exception("result listener failed")
+
+        return on_frame
 
     def _fill_job(self, key: FillKey) -> Callable[[JobContext], Result | None]:
         def run(ctx: JobContext) -> Result | None:
@@ -208,20 +253,30 @@ class PredictionService:
             else:
                 result = future.result()
         with self._lock:
+            had_partial = False
             if self._in_flight.get(key) is future:
                 del self._in_flight[key]
-            if result is None:
-                return
+                had_partial = self._partial.pop(key, None) is not None
+            retract = result is None and had_partial and self._is_wanted(key)
+        if result is None:
+            if retract and self._on_result is not None:
+                self._announce(key)  # the half-shown trace goes away
+            return
+        with self._lock:
             self._cache[key] = result
             self._cache.move_to_end(key)
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
             wanted = self._is_wanted(key)
         if wanted and self._on_result is not None:
-            try:
-                self._on_result(key)
-            except Exception:
-                log.exception("result listener failed")
+            self._announce(key)
+
+    def _announce(self, key: Key) -> None:
+        assert self._on_result is not None
+        try:
+            self._on_result(key)
+        except Exception:
+            log.exception("result listener failed")
 
     def _log_once(self, message: str) -> None:
         if message not in self._failures_logged:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 HoleKind = Literal["expression", "statement"]
-InputOrigin = Literal["comment", "doctest", "call site", "invented"]
+InputOrigin = Literal["comment", "doctest", "call site", "call site in another file", "invented"]
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,12 @@ generator's yield is a ``return`` (value: the yielded value) and its
 resumption a ``call``.  A ``return`` that follows an ``exception`` in the same
 frame (the exception propagates out) carries no value.  Locals are
 ``frame.f_locals`` (free variables of closures included) minus a
-comprehension's hidden ``.0`` iterator.  An ``async def`` entry function is
+comprehension's hidden ``.0`` iterator.  In a method of a class of the
+file, the receiver's plain attributes follow it as ``self.name`` entries
+(:func:`receiver_fields`), so a frame shows the instance's state.  An
+instance of a class of the file that keeps the default ``__repr__`` is shown
+as ``<ClassName>``, such a class as ``<class 'ClassName'>`` (no address, no
+module: the same in every run).  An ``async def`` entry function is
 run with ``asyncio.run``; a generator entry function is only called (its body
 runs when something iterates it, so it records no frames).  Threads the code
 starts are not traced, and the child exits with ``os._exit`` once the call
@@ -41,6 +46,8 @@ from typing import Any, NoReturn
 
 #: Name the user's module is loaded under (never ``__main__``).
 MODULE_NAME = "__cwm_user__"
+#: A receiver's attributes recorded per frame, at most.
+MAX_FIELDS = 20
 
 _OPEN_CLOSE: dict[type, tuple[str, str]] = {list: ("[", "]"), tuple: ("(", ")"), dict: ("{", "}")}
 
@@ -63,6 +70,9 @@ def _bounded(value: Any, budget: int, active: set[int]) -> str:
     kind = type(value)
     if kind is str:
         return _bounded_str_repr(value, budget)
+    own = own_repr(value)
+    if own is not None:
+        return own
     if kind not in _OPEN_CLOSE or not value:
         return repr(value)
     opening, closing = _OPEN_CLOSE[kind]
@@ -95,6 +105,55 @@ def _bounded(value: Any, budget: int, active: set[int]) -> str:
         return "".join(parts)
     finally:
         active.discard(id(value))
+
+
+def own_repr(value: Any) -> str | None:
+    """``<Inventory>`` for an instance of a class of the file with ``object``'s
+    ``__repr__``, ``<class 'Inventory'>`` for such a class; else None."""
+    kind: Any = type(value)
+    if kind.__module__ == MODULE_NAME and kind.__repr__ is object.__repr__:
+        return "<" + str(kind.__qualname__) + ">"
+    if isinstance(value, type) and value.__module__ == MODULE_NAME:
+        return (
+            "<class " + repr(value.__qualname__) + ">" if kind.__repr__ is type.__repr__ else None
+        )
+    return None
+
+
+def _is_method_of(kind: type, code: types.CodeType) -> bool:
+    """Is ``code`` the code of a method (or property getter) of ``kind`` or a base?"""
+    for klass in kind.__mro__:
+        member = klass.__dict__.get(code.co_name)
+        if member is not None:
+            member = getattr(member, "fget", member)  # a property's getter
+            member = getattr(member, "__func__", member)
+            return getattr(member, "__code__", None) is code
+    return False
+
+
+def with_receiver(code: types.CodeType, local_vars: Any, shown: dict[str, str], limit: int) -> Any:
+    """``shown`` with the receiver's plain attributes (``vars()`` entries named by
+    identifiers, no dunders, at most :data:`MAX_FIELDS`) right after it as
+    ``self.name``, when ``code`` is a method of the receiver's class of the file."""
+    name = code.co_varnames[0] if code.co_argcount else ""
+    kind = type(local_vars.get(name))
+    if name not in shown or kind.__module__ != MODULE_NAME or not _is_method_of(kind, code):
+        return shown
+    try:
+        attributes = list(vars(local_vars[name]).items())[: MAX_FIELDS * 2]
+    except TypeError:  # __slots__
+        return shown
+    fields = [
+        (name + "." + key, show(value, limit))
+        for key, value in attributes
+        if isinstance(key, str) and key.isidentifier() and not key.startswith("__")
+    ][:MAX_FIELDS]
+    ordered: dict[str, str] = {}
+    for local, text in shown.items():
+        ordered[local] = text
+        if local == name:
+            ordered.update(fields)
+    return ordered
 
 
 def _bounded_str_repr(value: str, budget: int) -> str:
@@ -224,11 +283,12 @@ class Recorder:
         message: dict[str, Any] = {"event": event, "line": frame.f_lineno or 0}
         if event in ("call", "line"):
             limit = self.repr_limit
-            message["locals"] = {
+            shown = {
                 str(name): show(local, limit)
                 for name, local in frame.f_locals.items()
                 if not str(name).startswith(".")  # a comprehension's hidden iterator ".0"
             }
+            message["locals"] = with_receiver(frame.f_code, frame.f_locals, shown, limit)
         elif with_value:
             message["value"] = show(value, self.repr_limit)
         self.channel.send(message)
@@ -237,7 +297,13 @@ class Recorder:
 def resolve(module: types.ModuleType, dotted: str) -> Callable[..., Any]:
     target: Any = module
     for part in dotted.split("."):
+        owner = target
         target = getattr(target, part)
+        plain: Any = owner.__dict__.get(part) if isinstance(owner, type) else None
+        if isinstance(plain, property) and plain.fget is not None:
+            target = plain.fget  # a property runs its getter on the instance
+        elif type(plain).__name__ == "cached_property":
+            target = plain.func
     if not callable(target):
         raise TypeError(dotted + " is not callable")
     return target  # type: ignore[no-any-return]

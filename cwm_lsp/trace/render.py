@@ -85,11 +85,20 @@ def render_table(trace: Trace) -> str:
         ]
         for step, frame in enumerate(trace.frames)
     ]
-    lines = [f"{trace.function}({_args_inside(trace)})", ""]
+    lines = [call_title(trace), ""]
     lines += _table(["step", "line", "event", "source", "changed", "value"], rows)
     lines += ["", f"{len(trace.frames)} steps, {ending(trace)}"]
     lines += _program_output(trace)
     return "\n".join(lines) + "\n"
+
+
+def call_title(trace: Trace) -> str:
+    """``f(1, 2)``; a call made on an instance as it is (``Inventory().add(1)``)."""
+    args = trace.args.strip()
+    name = trace.function.rsplit(".", 1)[-1]
+    if args.endswith(f".{name}") or f".{name}(" in args:
+        return args
+    return f"{trace.function}({_args_inside(trace)})"
 
 
 def _args_inside(trace: Trace) -> str:
@@ -159,7 +168,7 @@ def render_side_by_side(imagined: Trace, real: Trace, comparison: Comparison | N
         "source",
         "changed",
     ]
-    lines = [f"{real.function or imagined.function}({_args_inside(real)})", ""]
+    lines = [call_title(real if real.function else imagined), ""]
     lines += _table(header, rows)
     lines.append("")
     lines.append(f"imagined: {len(imagined.frames)} steps, {ending(imagined)}")

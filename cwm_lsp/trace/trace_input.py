@@ -42,8 +42,13 @@ class CallArgs:
     keywords: tuple[tuple[str, str], ...] = ()
 
 
-def parse_call_args(text: str, function: str) -> CallArgs:
-    """Parse ``--args`` text into argument expressions (see this module's docstring)."""
+def parse_call_args(text: str, function: str, *, receiver: bool = False) -> CallArgs:
+    """Parse ``--args`` text into argument expressions (see this module's docstring).
+
+    ``receiver``: ``function`` is an instance method (or a property), so a call
+    made on an instance, ``Inventory().add(1)`` (``Inventory().total``), passes
+    the instance first.
+    """
     stripped = text.strip()
     if not stripped:
         return CallArgs()
@@ -56,6 +61,20 @@ def parse_call_args(text: str, function: str) -> CallArgs:
         return _call_args(call.args, call.keywords)
     if isinstance(node, ast.Call) and _dotted_name(node.func) in _callee_names(function):
         return _call_args(node.args, node.keywords)
+    method = function.rsplit(".", 1)[-1]
+    if receiver and method == "__init__":  # Inventory(1): a new instance, then __init__(1)
+        owner = function.rsplit(".", 2)[-2]
+        fresh = ast.parse(f"{owner}.__new__({owner})", mode="eval").body
+        if isinstance(node, ast.Call) and _dotted_name(node.func) == owner:
+            return _call_args([fresh, *node.args], node.keywords)
+        inner = parse_call_args(text, function)
+        return CallArgs((ast.unparse(fresh), *inner.positional), inner.keywords)
+    on_instance = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    if receiver and on_instance and node.func.attr == method:  # type: ignore[attr-defined]
+        # instance.method(...): the instance is the first argument
+        return _call_args([node.func.value, *node.args], node.keywords)  # type: ignore[attr-defined]
+    if receiver and isinstance(node, ast.Attribute) and node.attr == method:
+        return _call_args([node.value], [])  # instance.property
     if isinstance(node, ast.Tuple):
         return _call_args(node.elts, [])
     return _call_args([node], [])
@@ -149,6 +168,25 @@ def module_names(body: Sequence[ast.stmt]) -> dict[str, ast.stmt]:
     return names
 
 
+def is_instance_method(tree: ast.Module, function: str) -> bool:
+    """Is ``Class.method`` a method that runs on an instance (a property included)?"""
+    parts = function.split(".")
+    scope, node = module_names(tree.body), None
+    for depth, part in enumerate(parts):
+        node = scope.get(part)
+        if node is None or (depth + 1 < len(parts) and not isinstance(node, ast.ClassDef)):
+            return False
+        if isinstance(node, ast.ClassDef):
+            scope = module_names(node.body)
+    if len(parts) < 2 or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    decorators = {
+        d.id if isinstance(d, ast.Name) else d.attr if isinstance(d, ast.Attribute) else ""
+        for d in node.decorator_list
+    }
+    return not decorators & {"staticmethod", "classmethod"}
+
+
 def check_function(tree: ast.Module, function: str, display: str) -> None:
     """Raise TraceInputError unless ``function`` (or ``Class.method``) is defined."""
     parts = function.split(".")
@@ -219,4 +257,7 @@ def check_trace_input(
     text = decode_source(data, display)
     tree = parse_module(data, display)
     check_function(tree, function, display)
-    return CheckedInput(display, data, text, tree, parse_call_args(args, function))
+    receiver = is_instance_method(tree, function)
+    return CheckedInput(
+        display, data, text, tree, parse_call_args(args, function, receiver=receiver)
+    )

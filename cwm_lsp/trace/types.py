@@ -29,6 +29,8 @@ class EndReason(str, Enum):
     RETURNED = "returned"
     RAISED = "raised"
     FRAME_CAP = "frame cap"
+    #: The imagined run came back to a line with the same state: it would repeat for ever.
+    CYCLE = "cycle"
     TIMEOUT = "timeout"
     CRASH = "crash"
     #: The imagined trace could not go on (the model failed or gave nothing usable).
@@ -48,8 +50,10 @@ class Frame:
     of the exception for ``return`` and ``exception`` frames.  ``line`` is the
     1-based line number in the traced file, 0 when a predicted line could not
     be placed.  ``confidence`` (imagined frames only) maps a local's name, or
-    :data:`VALUE_KEY` for the value, to the probability the model gave it; it
-    takes no part in equality.
+    :data:`VALUE_KEY` for the value, to the probability the model gave it
+    (calibrated, when a calibration for the model exists: the probability that
+    the value is right); ``raw_confidence`` then keeps the model's own
+    probability.  Neither takes part in equality.
     """
 
     event: Event
@@ -58,6 +62,7 @@ class Frame:
     locals: Mapping[str, str] = field(default_factory=dict)
     value: str | None = None
     confidence: Mapping[str, float] = field(default_factory=dict, compare=False)
+    raw_confidence: Mapping[str, float] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -70,6 +75,8 @@ class Frame:
             data["value"] = self.value
         if self.confidence:
             data["confidence"] = dict(self.confidence)
+        if self.raw_confidence:
+            data["raw_confidence"] = dict(self.raw_confidence)
         return data
 
     @classmethod
@@ -84,6 +91,9 @@ class Frame:
             locals={str(k): str(v) for k, v in dict(data.get("locals", {})).items()},
             value=None if data.get("value") is None else str(data["value"]),
             confidence={str(k): float(v) for k, v in dict(data.get("confidence", {})).items()},
+            raw_confidence={
+                str(k): float(v) for k, v in dict(data.get("raw_confidence", {})).items()
+            },
         )
 
 

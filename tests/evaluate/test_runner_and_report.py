@@ -111,7 +111,13 @@ def test_rows_summary_and_plots_are_written(results: list[RowResult], tmp_path: 
         == 1.0
     )
     pngs = [p for p in written if p.suffix == ".png"]
-    assert len(pngs) == 3
+    assert {p.name for p in pngs} == {
+        "accuracy_by_length.png",
+        "first_divergence.png",
+        "calibration.png",
+        "next_state_calibration.png",
+        "risk_coverage.png",
+    }
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
 
 

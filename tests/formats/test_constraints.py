@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cwm_lsp.formats.constraints import (
-    ArgsMachine,
     ChoiceMachine,
     LineValueMachine,
     LocalsMachine,
@@ -42,6 +43,13 @@ def test_locals_refuse_restating_an_unchanged_value() -> None:
     assert feed(LocalsMachine(["n"], unchanged={"n": "1"}), b"n=2} ")
 
 
+@pytest.mark.parametrize("new", [b"10", b"12", b"1.5", b"100"])
+def test_a_new_value_may_start_with_the_old_one(new: bytes) -> None:
+    """``n=1`` can become ``n=10``: only the whole old value is refused."""
+    assert feed(LocalsMachine(["n"], unchanged={"n": "1"}), b"n=" + new + b"} ")
+    assert feed(LocalsMachine(["n", "m"], unchanged={"n": "-1"}), b"n=-" + new + b", m=0} ")
+
+
 def test_a_runaway_value_can_be_closed() -> None:
     machine = LocalsMachine(["x"], max_value=5)
     feed(machine, b"x=['aaaaaa")
@@ -70,11 +78,9 @@ def test_a_choice_is_forced_when_one_option_is_left() -> None:
     assert machine.forced() == "line {"
 
 
-def test_values_end_at_the_newline_and_call_args_at_the_closing_paren() -> None:
+def test_values_end_at_the_newline() -> None:
     assert feed(LineValueMachine(), b"[1, 2]\n")
     assert not LineValueMachine().accepts(b"\n")
-    args = ArgsMachine()
-    assert feed(args, b"'a)', [1", b"])\n") and args.done
 
 
 def test_no_comma_after_the_last_name_that_can_change() -> None:

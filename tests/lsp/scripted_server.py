@@ -24,7 +24,10 @@ def load(config: ModelConfig, progress: Progress) -> ScriptedModel:
     progress(0.5, "loading the scripted model")
     if config.path and not config.path.startswith("scripted"):
         raise ModelLoadError(config.path, "not a scripted model")
-    return ScriptedModel(delay=float(os.environ.get("CWM_TEST_DELAY", "0")))
+    return ScriptedModel(
+        delay=float(os.environ.get("CWM_TEST_DELAY", "0")),
+        frame_delay=float(os.environ.get("CWM_TEST_FRAME_DELAY", "0")),
+    )
 
 
 if __name__ == "__main__":

@@ -93,3 +93,49 @@ def test_hover_has_one_row_per_iteration(trace_source: Callable[..., Any]) -> No
 
 def test_short_histories_are_shown_whole() -> None:
     assert short_history(["1", "2", "3", "4"]) == "1 → 2 → 3 → 4"
+
+
+# -- confidence: calibrated values under the threshold show as "?" -----------------------
+
+GUESSED = Trace(
+    frames=[
+        Frame("call", 1, "def f(x):", {"x": "2"}),
+        Frame("line", 2, "    y = x * 3", {"x": "2"}),
+        Frame("line", 3, "    z = y + 1", {"x": "2", "y": "6"}, confidence={"y": 0.9}),
+        Frame(
+            "line", 4, "    return z", {"x": "2", "y": "6", "z": "8"}, confidence={"z": 0.2}
+        ),
+        Frame("return", 4, "    return z", value="8", confidence={"<value>": 0.95}),
+    ],
+    function="f",
+)
+
+
+def calibrated(trace: Trace) -> Trace:
+    """The same trace as a calibrated model gives it (the raw probabilities kept beside)."""
+    frames = [
+        Frame(f.event, f.line, f.source, f.locals, f.value, f.confidence, dict(f.confidence))
+        for f in trace.frames
+    ]
+    return Trace(frames=frames, function=trace.function)
+
+
+def test_a_calibrated_value_below_the_threshold_shows_as_a_question_mark() -> None:
+    records = line_records(calibrated(GUESSED), same_line)
+    assert hint_label(records[1], min_confidence=0.5) == "y = 6"
+    assert hint_label(records[2], min_confidence=0.5) == "z = ?"
+    assert hint_label(records[2], min_confidence=0.1) == "z = 8"
+
+
+def test_the_hover_still_shows_the_guess_with_its_confidence() -> None:
+    records = line_records(calibrated(GUESSED), same_line)
+    table = hover_table(records[2], "f")
+    assert "**8** (20%)" in table
+    assert "the probability that the value is right (calibrated)" in table
+    assert "returns `8`, 95% (calibrated)" in hover_table(records[3], "f")
+
+
+def test_raw_confidence_never_hides_a_value_and_says_what_it_is() -> None:
+    records = line_records(GUESSED, same_line)  # no calibration for this model
+    assert hint_label(records[2], min_confidence=0.5) == "z = 8?"
+    assert "the model's own probability (no calibration" in hover_table(records[2], "f")

@@ -101,3 +101,14 @@ def test_numbers_are_clamped_to_sane_ranges() -> None:
         and s.prediction.temperature == 2.0
         and s.model.context_size == 256
     )
+
+
+def test_the_adapter_setting_reaches_the_model_config() -> None:
+    assert parse_settings({}).model_config().adapter is None  # automatic: the shipped one, if any
+    assert parse_settings({"model": {"adapter": ""}}).model_config().adapter is None
+    assert parse_settings({"model": {"adapter": "none"}}).model_config().adapter == ""
+    tuned = parse_settings({"model": {"adapter": " /a/lora.gguf "}})
+    assert tuned.model.adapter == " /a/lora.gguf "
+    assert tuned.model_config().adapter == "/a/lora.gguf"
+    assert tuned.model_config() != parse_settings({}).model_config()  # changing it reloads
+    assert parse_settings({"model": {"adapter": 3}}, tuned).model.adapter == tuned.model.adapter

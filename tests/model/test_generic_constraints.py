@@ -77,3 +77,23 @@ def test_a_random_model_follows_the_flow_and_writes_only_reprs(
         for value in [*frame.locals.values(), *([frame.value] if frame.value else [])]:
             state = literal_feed(LiteralState(), value.encode())
             assert state is not None and literal_complete(state), value
+
+
+def test_a_return_the_source_says_is_none_is_none_whatever_the_model(
+    tiny_generic: LlamaWorldModel,
+) -> None:
+    """A bare ``return``, the end of the body and ``__init__`` give None, not a guess."""
+    source = (
+        "class Box:\n    def __init__(self, x):\n        self.x = x\n\n\n"
+        "def f(x):\n    if x:\n        return\n    y = Box(x)\n"
+    )
+    returns = []
+    for args in ("1", "0"):
+        frames = tiny_generic.imagine(source, "f", args, max_frames=12).trace.frames
+        returns += [
+            b
+            for a, b in itertools.pairwise(frames)
+            if b.event == "return" and a.event != "exception"
+        ]
+    assert returns
+    assert {frame.value for frame in returns} == {"None"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from cwm_lsp.formats.native import NativeFormat
 from cwm_lsp.model.session import ImaginedSession
 from cwm_lsp.model.world import LlamaWorldModel
-from cwm_lsp.trace import EndReason
+from cwm_lsp.trace import EndReason, Frame
 from cwm_lsp.trace.codec import TOKENS
 
 SOURCE = """\
@@ -89,3 +89,43 @@ def test_a_file_that_does_not_parse_is_an_error_trace(tiny_model: LlamaWorldMode
     imagined = tiny_model.imagine("def f(:\n", "f", "1")
     assert imagined.trace.reason is EndReason.ERROR
     assert "does not parse" in imagined.trace.error
+
+
+RETURNS = """\
+class Box:
+    def __init__(self, x):
+        self.x = x
+
+
+def f(x):
+    if x:
+        return
+    y = x
+
+
+def g(x):
+    return x
+"""
+
+
+def test_a_return_the_source_says_is_none_gets_none_forced(tiny_model: LlamaWorldModel) -> None:
+    """After ``<|arg_sep|>`` the value is forced where the source states it."""
+    session = tiny_model.session(RETURNS, "f", args="1")
+    fmt = session.fmt
+    assert isinstance(fmt, NativeFormat)
+    call = session.reset()
+
+    def head(source: str) -> str:
+        return f"{TOKENS['return_sep']}{TOKENS['action_sep']}{source}{TOKENS['arg_sep']}"
+
+    at_bare = [call, Frame("line", 7, "    if x:", {"x": "1"}), Frame("line", 8, "    return", {})]
+    assert fmt.known_return(at_bare, head("    return")) == "None"
+    fell_off = [call, Frame("line", 9, "    y = x", {"x": "0"})]
+    assert fmt.known_return(fell_off, head("    y = x")) == "None"
+    init = [Frame("call", 2, "    def __init__(self, x):", {"x": "1"})]
+    init.append(Frame("line", 3, "        self.x = x", {"x": "1"}))
+    assert fmt.known_return(init, head("        self.x = x")) == "None"
+    raised = [*fell_off, Frame("exception", 9, "    y = x", value="NameError('x')")]
+    assert fmt.known_return(raised, head("    y = x")) is None  # it propagates
+    valued = [Frame("call", 12, "def g(x):", {"x": "1"}), Frame("line", 13, "    return x", {})]
+    assert fmt.known_return(valued, head("    return x")) is None  # the model's to say

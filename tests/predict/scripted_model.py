@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cwm_lsp.model.api import HoleFill, Imagined, ModelInfo
@@ -27,6 +28,8 @@ class ScriptedModel:
     calls: list[str] = field(default_factory=list)
     threads: set[str] = field(default_factory=set)
     delay: float = 0.0
+    #: seconds between frames as they are streamed to ``on_frame``
+    frame_delay: float = 0.0
 
     def __post_init__(self) -> None:
         self.gate.set()
@@ -44,6 +47,7 @@ class ScriptedModel:
         temperature: float = 0.0,
         max_frames: int = 200,
         should_stop: object = None,
+        on_frame: Callable[[Trace], None] | None = None,
     ) -> Imagined:
         self.threads.add(threading.current_thread().name)
         self.calls.append(function)
@@ -58,6 +62,13 @@ class ScriptedModel:
         frames = [Frame("call", 1, lines[0], {})]
         for i, text in enumerate(lines[1:], 2):
             frames.append(Frame("line", i, text, {"n": str(i)}))
+            if on_frame is not None:  # stream the trace so far, one frame at a time
+                on_frame(Trace(list(frames), EndReason.FRAME_CAP, function, args or ""))
+                pause = time.monotonic() + self.frame_delay
+                while time.monotonic() < pause:
+                    if stop():
+                        return Imagined(Trace(function=function), cancelled=True)
+                    time.sleep(0.005)
             if "/ 0" in text:  # scripted: a division by zero raises here
                 frames.append(
                     Frame("exception", i, text, value="ZeroDivisionError('division by zero')")

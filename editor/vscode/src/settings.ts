@@ -23,8 +23,10 @@ export interface ServerSettings {
     lineFlow: boolean;
     /** Generic models: `return name` returns the local's current value. */
     returnFromLocals: boolean;
+    /** A GGUF LoRA adapter; "": the default model's shipped one (if any), "none": none. */
+    adapter: string;
   };
-  prediction: { temperature: number; maxFrames: number };
+  prediction: { temperature: number; maxFrames: number; minConfidence: number };
   features: {
     inlayHints: boolean;
     hover: boolean;
@@ -49,8 +51,9 @@ export const DEFAULT_SETTINGS: ServerSettings = {
     valueGrammar: true,
     lineFlow: true,
     returnFromLocals: true,
+    adapter: "",
   },
-  prediction: { temperature: 0.0, maxFrames: 200 },
+  prediction: { temperature: 0.0, maxFrames: 200, minConfidence: 0.5 },
   features: { inlayHints: true, hover: true, codeLens: true, diagnostics: true, codeActions: true },
 };
 
@@ -87,10 +90,12 @@ export function serverSettings(config: ConfigReader): ServerSettings {
       valueGrammar: readBoolean(config, "model.valueGrammar", d.model.valueGrammar),
       lineFlow: readBoolean(config, "model.lineFlow", d.model.lineFlow),
       returnFromLocals: readBoolean(config, "model.returnFromLocals", d.model.returnFromLocals),
+      adapter: readString(config, "model.adapter", d.model.adapter),
     },
     prediction: {
       temperature: readNumber(config, "prediction.temperature", d.prediction.temperature),
       maxFrames: readInteger(config, "prediction.maxFrames", d.prediction.maxFrames),
+      minConfidence: readNumber(config, "prediction.minConfidence", d.prediction.minConfidence),
     },
     features: {
       inlayHints: readBoolean(config, "features.inlayHints", d.features.inlayHints),

@@ -24,8 +24,9 @@ describe("settings mapping", () => {
         valueGrammar: true,
         lineFlow: true,
         returnFromLocals: true,
+        adapter: "",
       },
-      prediction: { temperature: 0.0, maxFrames: 200 },
+      prediction: { temperature: 0.0, maxFrames: 200, minConfidence: 0.5 },
       features: { inlayHints: true, hover: true, codeLens: true, diagnostics: true, codeActions: true },
     });
   });
@@ -41,6 +42,7 @@ describe("settings mapping", () => {
         "model.valueGrammar": false,
         "model.lineFlow": false,
         "model.returnFromLocals": false,
+        "model.adapter": " /models/lora.gguf ",
         "prediction.temperature": 0.7,
         "prediction.maxFrames": 50,
         "features.inlayHints": false,
@@ -60,8 +62,9 @@ describe("settings mapping", () => {
         valueGrammar: false,
         lineFlow: false,
         returnFromLocals: false,
+        adapter: "/models/lora.gguf",
       },
-      prediction: { temperature: 0.7, maxFrames: 50 },
+      prediction: { temperature: 0.7, maxFrames: 50, minConfidence: 0.5 },
       features: { inlayHints: false, hover: false, codeLens: false, diagnostics: false, codeActions: false },
     });
   });
