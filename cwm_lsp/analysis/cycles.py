@@ -1,5 +1,7 @@
 """Cycles in an imagined run: back at a ``while`` loop's line with the same complete state,
-in a function with no external inputs (see :mod:`cwm_lsp.analysis.termination`)."""
+in a function with no external inputs (see :mod:`cwm_lsp.analysis.termination`), unless
+the run broke the code's own rules on the way round (:mod:`cwm_lsp.analysis.certain`):
+then the repeat is the model's mistake, not evidence."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from cwm_lsp.analysis.ast_facts import (
     WHOLE_NAMES,
     own_nodes,
 )
+from cwm_lsp.analysis.certain import UNKNOWN, always_changes, assigned, literal, truth
 from cwm_lsp.analysis.closed_world import closed_world
 from cwm_lsp.analysis.source_index import FunctionInfo, SourceIndex
 from cwm_lsp.analysis.termination import Evidence
@@ -73,6 +76,8 @@ class CycleFinder:
             if frame.line in around:
                 return None  # a for loop around the line moved on: its iterator is not shown
             if frame.line == last.line and frame.locals == last.locals:
+                if loops.slipped(frames, depths, _activation(frames, depths, j), j, depth):
+                    return None  # the model broke the code's own rules on the way round
                 return Cycle(last.line, j, len(frames) - 1, scope.qualname)
         return None
 
@@ -85,6 +90,15 @@ class CycleFinder:
         return None
 
 
+def _activation(frames: Sequence[Frame], depths: Sequence[int], index: int) -> int:
+    """The index of the call frame that opened the activation ``frames[index]`` runs in."""
+    depth = depths[index]
+    for j in range(index, -1, -1):
+        if depths[j] == depth and frames[j].event == "call":
+            return j
+    return 0
+
+
 class _LoopLines:
     """Which lines of a function are in a ``while`` loop, and which ``for`` loops surround each."""
 
@@ -92,8 +106,14 @@ class _LoopLines:
         self.for_headers: set[int] = set()
         self._while: set[int] = set()
         self._for_body: dict[int, set[int]] = {}
+        #: header line -> the while loop; line -> the statement that starts on it
+        self._while_at: dict[int, ast.While] = {}
+        self._stmt_at: dict[int, ast.stmt] = {}
         for child in own_nodes(node.body):
+            if isinstance(child, ast.stmt):
+                self._stmt_at.setdefault(child.lineno, child)
             if isinstance(child, ast.While):
+                self._while_at[child.lineno] = child
                 self._while.update(range(child.lineno, (child.end_lineno or child.lineno) + 1))
             elif isinstance(child, ast.For | ast.AsyncFor) and child.body:
                 self.for_headers.add(child.lineno)
@@ -108,6 +128,84 @@ class _LoopLines:
     def for_around(self, line: int) -> set[int]:
         """Headers of the ``for`` loops whose body holds ``line``."""
         return self._for_body.get(line, set())
+
+    def slipped(
+        self,
+        frames: Sequence[Frame],
+        depths: Sequence[int],
+        begin: int,
+        start: int,
+        depth: int,
+    ) -> bool:
+        """Did the imagined run break the code's own rules since its activation began at
+        ``frames[begin]`` (the cycle runs from ``frames[start]`` to the end), so that its
+        coming back to a state is the model's mistake, not the code's?
+
+        - a plain assignment whose value the state gives (``b = b[1:]``) followed by
+          another value;
+        - a ``while`` test that is false (or raises) in the state the run tested it in,
+          after which the run stayed in the loop;
+        - the only statement on the way round that can change anything always changes
+          the state (``items.pop()``, ``ls.remove(v)``, ``n += 1``, ``d.clear()`` of a
+          non-empty dict): the state cannot come back.
+        """
+        ran = [
+            k for k in range(begin, len(frames)) if depths[k] == depth and frames[k].event == "line"
+        ]
+        for at, k in enumerate(ran[:-1]):
+            stmt = self._stmt_at.get(frames[k].line)
+            given = assigned(stmt, frames[k].locals) if stmt is not None else None
+            raised = any(
+                frames[i].event == "exception" and depths[i] == depth
+                for i in range(k + 1, ran[at + 1])
+            )
+            if given is not None and not raised:
+                name, value = given
+                after = literal(frames[ran[at + 1]].locals.get(name))
+                if after is not UNKNOWN and after != value:
+                    return True  # the model wrote another value than the line gives
+        for at, k in enumerate(ran):
+            loop = self._while_at.get(frames[k].line)
+            if loop is None or at + 1 >= len(ran):
+                continue
+            verdict = truth(loop.test, frames[k].locals)
+            following = frames[ran[at + 1]].line
+            inside = loop.body[0].lineno <= following <= (loop.end_lineno or loop.lineno)
+            if verdict is not UNKNOWN and verdict is not True and inside:
+                return True
+        changing: dict[int, list[int]] = {}
+        for k in (k for k in ran if k >= start):
+            if _may_change(self._stmt_at.get(frames[k].line)):
+                changing.setdefault(frames[k].line, []).append(k)
+        if len(changing) != 1:
+            return False
+        ((line, visits),) = changing.items()
+        stmt = self._stmt_at.get(line)
+        return stmt is not None and all(always_changes(stmt, frames[k].locals) for k in visits)
+
+
+#: calls that change nothing (a test or a value that calls only these is no change)
+_PURE_CALLS = frozenset({"len", "isinstance", "abs", "min", "max", "sum", "sorted", "str", "int"})
+
+
+def _may_change(stmt: ast.stmt | None) -> bool:
+    """Can running the statement's own code change a local (or an object a local holds)?"""
+    if stmt is None:
+        return False
+    if isinstance(stmt, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.Delete):
+        return True
+    own: list[ast.AST] = [stmt.test] if isinstance(stmt, ast.While | ast.If) else [stmt]
+    if isinstance(stmt, ast.For | ast.AsyncFor | ast.With | ast.Try):
+        return True
+    for part in own:
+        for node in ast.walk(part):
+            if isinstance(node, ast.NamedExpr):
+                return True
+            if isinstance(node, ast.Call):
+                func = node.func
+                if not (isinstance(func, ast.Name) and func.id in _PURE_CALLS):
+                    return True
+    return False
 
 
 def complete_state(state: Mapping[str, str]) -> bool:

@@ -102,9 +102,7 @@ GUESSED = Trace(
         Frame("call", 1, "def f(x):", {"x": "2"}),
         Frame("line", 2, "    y = x * 3", {"x": "2"}),
         Frame("line", 3, "    z = y + 1", {"x": "2", "y": "6"}, confidence={"y": 0.9}),
-        Frame(
-            "line", 4, "    return z", {"x": "2", "y": "6", "z": "8"}, confidence={"z": 0.2}
-        ),
+        Frame("line", 4, "    return z", {"x": "2", "y": "6", "z": "8"}, confidence={"z": 0.2}),
         Frame("return", 4, "    return z", value="8", confidence={"<value>": 0.95}),
     ],
     function="f",

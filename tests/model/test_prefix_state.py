@@ -32,7 +32,9 @@ def test_a_corrupt_or_cut_state_is_refused(tmp_path: Path) -> None:
     assert read_state(path, [5, 6]) is None
 
 
-def test_the_prefix_is_built_once_then_restored(tiny_model: LlamaWorldModel, tmp_path: Path) -> None:
+def test_the_prefix_is_built_once_then_restored(
+    tiny_model: LlamaWorldModel, tmp_path: Path
+) -> None:
     engine = tiny_model.engine
     first = warm_prefix(engine, PREFIX, model_path=tiny_model.info.path, directory=tmp_path)
     assert first.action == "built" and first.reason == "no saved state"

@@ -116,7 +116,7 @@ describe("debug configuration resolution", () => {
   });
 
   it("applies maxFrames and model from the settings, stopOnEntry true", () => {
-    const settings = { ...DEFAULT_SETTINGS, model: { ...DEFAULT_SETTINGS.model, path: "/m.gguf" }, prediction: { temperature: 0, maxFrames: 33 } };
+    const settings = { ...DEFAULT_SETTINGS, model: { ...DEFAULT_SETTINGS.model, path: "/m.gguf" }, prediction: { ...DEFAULT_SETTINGS.prediction, temperature: 0, maxFrames: 33 } };
     const result = resolveLaunchConfiguration({}, context({ settings }));
     assert.ok(result.ok);
     assert.equal(result.config.maxFrames, 33);
