@@ -212,3 +212,15 @@ async def test_every_function_of_the_module_gets_a_prediction(client: LanguageCl
     titles = await lens_titles(client)
     failed = [t for t in titles.values() if "model failed" in t or "(error)" in t]
     assert not failed, failed
+
+
+async def test_terminating_code_gets_no_termination_warning(client: LanguageClient) -> None:
+    """Runs cut at the frame cap (12 here) say so in the lens; they are no evidence."""
+    await poll(
+        lambda: command(client, "cwm.stats"),
+        lambda s: s["inFlight"] == 0 and s["cached"] >= 8,
+        MODEL_WAIT,
+        "every prediction",
+    )
+    warned = [d for d in client.diagnostics.get(URI, []) if d.code == "may-not-terminate"]
+    assert warned == []
