@@ -134,25 +134,30 @@ def plot_first_divergence(results: Sequence[RowResult], path: Path) -> Path:
     return path
 
 
+def _reliability_bars(ax: Any, filled: Sequence[Any], label: str | None = None) -> None:
+    """One bar per filled bucket at its fraction right, its count above it; axes 0..1."""
+    if filled:
+        ax.bar(
+            [(b.low + b.high) / 2 for b in filled],
+            [b.accuracy for b in filled],
+            width=[b.high - b.low for b in filled],
+            edgecolor="black",
+            alpha=0.7,
+            label=label,
+        )
+        for b in filled:
+            ax.text((b.low + b.high) / 2, b.accuracy + 0.02, str(b.count), ha="center", fontsize=7)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.08)
+
+
 def plot_reliability(summary: Summary, path: Path) -> Path:
     plt = _pyplot()
     buckets = [b for b in summary.buckets if b.count]
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
-    if buckets:
-        ax.bar(
-            [(b.low + b.high) / 2 for b in buckets],
-            [b.accuracy for b in buckets],
-            width=[b.high - b.low for b in buckets],
-            edgecolor="black",
-            alpha=0.7,
-            label="fraction right",
-        )
-        for b in buckets:
-            ax.text((b.low + b.high) / 2, b.accuracy + 0.02, str(b.count), ha="center", fontsize=7)
+    _reliability_bars(ax, buckets, label="fraction right")
     ece = "n/a" if summary.ece is None else f"{summary.ece:.3f}"
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.08)
     ax.set_xlabel("confidence the model gave a value")
     ax.set_ylabel("fraction of values right")
     ax.set_title(f"Calibration of value confidence (ECE {ece})")
@@ -172,23 +177,9 @@ def plot_next_state_reliability(summary: Summary, path: Path) -> Path:
         ("calibrated", summary.next_state_buckets),
     )
     for ax, (title, buckets) in zip(axes, panels, strict=True):
-        filled = [b for b in buckets if b.count]
         ece = expected_calibration_error(list(buckets))
         ax.plot([0, 1], [0, 1], linestyle="--", color="grey")
-        if filled:
-            ax.bar(
-                [(b.low + b.high) / 2 for b in filled],
-                [b.accuracy for b in filled],
-                width=[b.high - b.low for b in filled],
-                edgecolor="black",
-                alpha=0.7,
-            )
-            for b in filled:
-                ax.text(
-                    (b.low + b.high) / 2, b.accuracy + 0.02, str(b.count), ha="center", fontsize=7
-                )
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1.08)
+        _reliability_bars(ax, [b for b in buckets if b.count])
         ax.set_xlabel("confidence of a next-state value")
         ax.set_title(f"{title} (ECE {'n/a' if ece is None else f'{ece:.3f}'})", fontsize=10)
     axes[0].set_ylabel("fraction of values right")
