@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import sys
 import time
 from collections.abc import Sequence
@@ -23,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from cwm_lsp.evaluate.calibration import expected_calibration_error, reliability
+from cwm_lsp.evaluate.calibration import expected_calibration_error, raw_checks, reliability
 from cwm_lsp.evaluate.metrics import ValueCheck
 from cwm_lsp.evaluate.next_state import score_next_states
 from cwm_lsp.model.calibration import FEATURES, SUFFIX, Calibration, fingerprint
@@ -85,10 +84,11 @@ def run(args: argparse.Namespace) -> int:
     if not rows:
         return _fail(f"{args.corpus} has no rows")
     config = ModelConfig(
-        path=args.model, n_threads=args.threads, n_threads_batch=args.batch_threads
+        path=args.model,
+        n_threads=args.threads,
+        n_threads_batch=args.batch_threads,
+        adapter=args.adapter,
     )
-    if args.adapter is not None:
-        config = _with_adapter(config, args.adapter)
     try:
         model = load_model(config)
     except ModelLoadError as error:
@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         model.close()
     out = Path(args.out) if args.out else Path(info.path + SUFFIX)
     calibration.save(out)
-    raw = expected_calibration_error(reliability(_raw(checks)))
+    raw = expected_calibration_error(reliability(raw_checks(checks)))
     fitted = expected_calibration_error(reliability(_fitted(calibration, checks)))
     sys.stderr.write(
         f"calibrate: {len(checks)} values from {len(rows)} rows in "
@@ -130,22 +130,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_adapter(config: Any, adapter: str) -> Any:
-    from dataclasses import replace
-
-    return replace(config, adapter=adapter)
-
-
-def _raw(checks: Sequence[ValueCheck]) -> list[ValueCheck]:
-    return [ValueCheck(c.raw_confidence, c.correct) for c in checks]
-
-
 def _fitted(calibration: Calibration, checks: Sequence[ValueCheck]) -> list[ValueCheck]:
-    out = []
-    for c in checks:
-        z = sum(w * v for w, v in zip(calibration.weights, c.features, strict=True))
-        out.append(ValueCheck(1.0 / (1.0 + math.exp(-min(max(z, -40.0), 40.0))), c.correct))
-    return out
+    return [ValueCheck(calibration.of_features(c.features), c.correct) for c in checks]
 
 
 def _pct(value: float | None) -> str:

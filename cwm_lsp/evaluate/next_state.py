@@ -17,7 +17,7 @@ from typing import Any
 
 from cwm_lsp.evaluate.metrics import ValueCheck, check_from_json, check_json
 from cwm_lsp.model.calibration import value_features
-from cwm_lsp.trace import VALUE_KEY, Frame
+from cwm_lsp.trace import VALUE_KEY, Frame, scope_base
 from cwm_lsp.trace.compare import values_equal
 
 #: the kinds of line a step is grouped by
@@ -116,22 +116,6 @@ def line_kinds(source: str) -> dict[int, str]:
     return kinds
 
 
-def _scope_state(frames: Sequence[Frame], index: int) -> dict[str, str]:
-    """The state of ``frames[index]``'s function before it (its previous call or line frame)."""
-    depth = 0
-    for j in range(index - 1, -1, -1):
-        frame = frames[j]
-        if frame.event == "return":
-            depth += 1
-        elif frame.event == "call":
-            if depth == 0:
-                return dict(frame.locals)
-            depth -= 1
-        elif frame.event == "line" and depth == 0:
-            return dict(frame.locals)
-    return {}
-
-
 def score_next_states(
     source: str, real: Sequence[Frame], predicted: Sequence[Frame | None], error: str = ""
 ) -> NextStateScores:
@@ -184,7 +168,7 @@ def _value_checks(
         value = guess.value if guess is not None else None
         ok = value is not None and values_equal(value, truth.value)
         return [(ok, _check(guess, VALUE_KEY, value, ok, k))]
-    base = _scope_state(real, k) if truth.event == "line" else {}
+    base = dict(scope_base(real, k) or {}) if truth.event == "line" else {}
     checks = []
     for name, value in truth.locals.items():
         if base.get(name) == value:
@@ -204,7 +188,7 @@ def _false_changes(real: Sequence[Frame], k: int, guess: Frame | None) -> list[V
     truth = real[k]
     if guess is None or truth.event not in ("call", "line"):
         return []
-    base = _scope_state(real, k) if truth.event == "line" else {}
+    base = dict(scope_base(real, k) or {}) if truth.event == "line" else {}
     out = []
     for name, text in guess.locals.items():
         really_changed = base.get(name) != truth.locals.get(name, base.get(name))

@@ -46,9 +46,8 @@ from cwm_lsp.formats.generic_text import (
     propagates,
     render_frame,
     render_frames,
-    scope_base,
 )
-from cwm_lsp.trace import VALUE_KEY, Event, Frame
+from cwm_lsp.trace import VALUE_KEY, Event, Frame, scope_base
 
 _EVENT_TEXT: dict[Event, str] = {
     "call": "call {",

@@ -21,8 +21,8 @@ from cwm_lsp.analysis.immutable import is_immutable_repr
 from cwm_lsp.analysis.loops import bind
 from cwm_lsp.analysis.loops import items as items_of
 from cwm_lsp.analysis.source_index import FunctionInfo, SourceIndex
-from cwm_lsp.formats.generic_text import render_frame, scope_base
-from cwm_lsp.trace import Event, Frame, frame_depths
+from cwm_lsp.formats.generic_text import render_frame
+from cwm_lsp.trace import Event, Frame, frame_depths, scope_base
 
 #: ``return name`` (a bare local): its value is the local's, not a guess.
 _RETURN_NAME = re.compile(r"\s*return\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:#.*)?$")

@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from cwm_lsp.trace import Frame, frame_depths
+from cwm_lsp.trace import Frame, frame_depths, scope_base
 
 _CALL_LINE_RE = re.compile(r"^(call|line) \{(.*)\} (\d+): (.*)$", re.S)
 _VALUE_RE = re.compile(r"^(return|exception) (\d+): (.*)$", re.S)
@@ -46,20 +46,6 @@ class ParsedFrame:
     source: str
     delta: dict[str, str]
     value: str | None
-
-
-def scope_base(frames: Sequence[Frame], index: int) -> Mapping[str, str] | None:
-    """The locals of the previous call/line frame of ``frames[index]``'s scope, if any."""
-    if frames[index].event == "call":
-        return None
-    depths = frame_depths(frames)
-    depth = depths[index]
-    for j in range(index - 1, -1, -1):
-        if depths[j] < depth:
-            break
-        if depths[j] == depth and frames[j].event in ("call", "line"):
-            return frames[j].locals
-    return None
 
 
 def delta(state: Mapping[str, str], base: Mapping[str, str] | None) -> dict[str, str]:

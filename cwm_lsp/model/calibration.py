@@ -109,8 +109,11 @@ class Calibration:
     path: str = ""
 
     def probability(self, value: str, raw: float, *, step: int, is_value: bool) -> float:
-        x = value_features(value, raw, step=step, is_value=is_value)
-        z = sum(w * v for w, v in zip(self.weights, x, strict=True))
+        return self.of_features(value_features(value, raw, step=step, is_value=is_value))
+
+    def of_features(self, features: Sequence[float]) -> float:
+        """The probability of being right for features already computed."""
+        z = sum(w * v for w, v in zip(self.weights, features, strict=True))
         z = min(max(z, -40.0), 40.0)
         return 1.0 / (1.0 + math.exp(-z))
 

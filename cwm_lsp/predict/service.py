@@ -215,10 +215,7 @@ class PredictionService:
                 self._partial[key] = partial
                 wanted = self._is_wanted(key)
             if wanted and self._on_result is not None:
-                try:
-                    self._on_result(key)
-                except Exception:
-                    log.exception("result listener failed")
+                self._announce(key)
 
         return on_frame
 

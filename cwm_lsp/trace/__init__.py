@@ -14,6 +14,7 @@ from cwm_lsp.trace.types import (
     changed_locals,
     cut_repr,
     frame_depths,
+    scope_base,
     state_at,
 )
 
@@ -28,5 +29,6 @@ __all__ = [
     "changed_locals",
     "cut_repr",
     "frame_depths",
+    "scope_base",
     "state_at",
 ]

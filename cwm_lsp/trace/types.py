@@ -205,6 +205,20 @@ def state_at(frames: Sequence[Frame], index: int) -> Mapping[str, str]:
     return {}
 
 
+def scope_base(frames: Sequence[Frame], index: int) -> Mapping[str, str] | None:
+    """The locals of the previous call/line frame of ``frames[index]``'s scope, if any."""
+    if frames[index].event == "call":
+        return None
+    depths = frame_depths(frames)
+    depth = depths[index]
+    for j in range(index - 1, -1, -1):
+        if depths[j] < depth:
+            break
+        if depths[j] == depth and frames[j].event in ("call", "line"):
+            return frames[j].locals
+    return None
+
+
 def cut_repr(text: str, limit: int) -> str:
     """Cut ``text`` to at most ``limit`` characters with a visible ellipsis."""
     if limit <= 0 or len(text) <= limit:

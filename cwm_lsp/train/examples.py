@@ -34,8 +34,8 @@ from typing import Any
 from cwm_lsp.engine import Engine
 from cwm_lsp.engine.decoder import Decoder
 from cwm_lsp.formats.generic import GenericFormat
-from cwm_lsp.formats.generic_text import propagates, render_frame, scope_base
-from cwm_lsp.trace import Frame, Trace, frame_depths
+from cwm_lsp.formats.generic_text import propagates, render_frame
+from cwm_lsp.trace import Frame, Trace, frame_depths, scope_base
 from cwm_lsp.train.teacher import Diverged, TeacherEngine
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from cwm_lsp.analysis.source_index import SourceIndex
 from cwm_lsp.formats.generic_rules import SourceRules
-from cwm_lsp.formats.generic_text import render_frame, scope_base
+from cwm_lsp.formats.generic_text import render_frame
+from cwm_lsp.trace import scope_base
 from cwm_lsp.trace.tracer import trace_call
 
 HANDLED_IN_THE_BODY = """\
