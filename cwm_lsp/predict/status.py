@@ -16,6 +16,10 @@ class ModelStatus:
     model: str = ""
     format: str = ""
     tokens_per_second: float = 0.0
+    #: model hosts restarted after one died (its process, not the server)
+    restarts: int = 0
+    #: the calibration file the model's confidences go through ("": raw probabilities)
+    calibration: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -25,4 +29,6 @@ class ModelStatus:
             "model": self.model,
             "format": self.format,
             "tokensPerSecond": round(self.tokens_per_second, 2),
+            "restarts": self.restarts,
+            "calibration": self.calibration,
         }
