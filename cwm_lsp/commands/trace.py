@@ -55,6 +55,12 @@ def register(subparsers: Any) -> None:
         "--compare", action="store_true", help="imagine and run, then show both side by side"
     )
     parser.add_argument("--model", metavar="PATH", help="the GGUF model for imagined traces")
+    parser.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="a server that hosts the model (llama-server), e.g. http://127.0.0.1:8080 "
+        "(else CWM_LSP_ENDPOINT; API key from CWM_LSP_API_KEY)",
+    )
     parser.add_argument("--json", action="store_true", help="print the Trace as JSON")
     parser.add_argument("--max-frames", type=int, default=DEFAULT_MAX_FRAMES, metavar="N")
     parser.add_argument(
@@ -140,6 +146,7 @@ def _imagined(args: argparse.Namespace) -> Trace | None:
             function=args.function,
             args=args.args,
             model=args.model,
+            endpoint=args.endpoint,
             max_frames=args.max_frames,
             repr_limit=args.repr_limit,
         )

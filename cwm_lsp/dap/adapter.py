@@ -28,7 +28,7 @@ from cwm_lsp.dap.handlers import (
 )
 from cwm_lsp.dap.imagined import ModelExecutor
 from cwm_lsp.dap.models import ModelSource
-from cwm_lsp.dap.session_state import Handler, SessionState
+from cwm_lsp.dap.session_state import BadArguments, Handler, SessionState
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,8 @@ class DebugAdapter:
             return
         try:
             await handler(request)
+        except BadArguments as exc:
+            await self.connection.respond(request, error=str(exc))
         except Exception as exc:
             log.exception("request %s failed", command)
             await self.connection.respond(request, error=f"{command} failed: {exc}")

@@ -26,8 +26,16 @@ class FramingError(Exception):
 
 
 def encode_message(message: Message) -> bytes:
-    """One framed DAP message."""
-    body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """One framed DAP message.
+
+    Text is sent as UTF-8; a string that cannot be (a lone surrogate, as in a
+    real program's ``surrogateescape`` text, or a name a client sent escaped)
+    makes the whole body ASCII with ``\\u`` escapes, which JSON allows.
+    """
+    try:
+        body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        body = json.dumps(message, separators=(",", ":")).encode("ascii")
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 

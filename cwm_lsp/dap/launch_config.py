@@ -37,6 +37,8 @@ def _function_names(source: str, program: Path) -> set[str]:
         tree = ast.parse(source, filename=str(program))
     except SyntaxError as exc:
         raise LaunchError(f"{program}: syntax error on line {exc.lineno}: {exc.msg}") from None
+    except ValueError as exc:  # a null byte
+        raise LaunchError(f"{program}: cannot be parsed: {exc}") from None
     return {
         node.name
         for node in ast.walk(tree)
@@ -74,6 +76,11 @@ def parse_launch(arguments: dict[str, Any]) -> LaunchConfig:
     model = arguments.get("model") or None
     if model is not None and not isinstance(model, str):
         raise LaunchError("'model' must be a path to a GGUF file")
+    endpoint = arguments.get("endpoint") or None
+    if endpoint is not None:
+        if not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://")):
+            raise LaunchError("'endpoint' must be an http:// or https:// URL of a model server")
+        model = endpoint  # the model comes from a server that hosts it
     max_frames = arguments.get("maxFrames", DEFAULT_MAX_FRAMES)
     if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
         raise LaunchError("'maxFrames' must be a positive integer")
@@ -121,7 +128,7 @@ def call_arguments_source(args: str, function: str) -> str:
     text = args.strip()
     try:
         body: ast.expr | None = ast.parse(text, mode="eval").body
-    except SyntaxError:
+    except (SyntaxError, ValueError):  # ValueError: a null byte, a lone surrogate
         body = None
     name = function.rsplit(".", 1)[-1]
     owner = function.rsplit(".", 2)[-2] if "." in function else ""
@@ -152,6 +159,8 @@ def call_arguments_source(args: str, function: str) -> str:
         ast.parse(f"_({text})", mode="eval")
     except SyntaxError as exc:
         raise LaunchError(f"'args' is not a Python argument list: {args!r} ({exc.msg})") from None
+    except ValueError as exc:
+        raise LaunchError(f"'args' is not a Python argument list: {args!r} ({exc})") from None
     return text
 
 

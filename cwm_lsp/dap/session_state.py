@@ -42,6 +42,20 @@ def request_arguments(request: Message) -> dict[str, Any]:
     return arguments if isinstance(arguments, dict) else {}
 
 
+class BadArguments(ValueError):
+    """A request's arguments cannot be used; its message is the failed response's."""
+
+
+def int_argument(request: Message, name: str, default: int) -> int:
+    """A non-negative integer argument (ids and references), else :class:`BadArguments`."""
+    value = request_arguments(request).get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BadArguments(
+            f"{request.get('command')}: '{name}' must be a non-negative integer, not {value!r:.80}"
+        )
+    return value
+
+
 class SessionState:
     """One client connection's sessions; they run one after another (``restart``)."""
 

@@ -64,6 +64,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--corpus", required=True, metavar="PATH", help="a corpus JSONL file")
     parser.add_argument("--model", metavar="PATH", help="a GGUF file (default: the default)")
     parser.add_argument("--adapter", metavar="PATH", help="a GGUF LoRA the model runs with")
+    parser.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="a server that hosts the model (llama-server; else CWM_LSP_ENDPOINT)",
+    )
     parser.add_argument("--limit", type=int, default=0, metavar="N", help="only N rows")
     parser.add_argument("--out", metavar="PATH", help="where to write (default: beside the model)")
     parser.add_argument("--threads", type=int, default=0, metavar="N")
@@ -88,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         n_threads=args.threads,
         n_threads_batch=args.batch_threads,
         adapter=args.adapter,
+        endpoint=getattr(args, "endpoint", None) or None,
     )
     try:
         model = load_model(config)

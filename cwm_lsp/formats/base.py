@@ -11,6 +11,7 @@ from typing import Literal
 from cwm_lsp.analysis.binding import BindingError, bind
 from cwm_lsp.engine import Accept, Engine, ShouldStop, TokenRecord
 from cwm_lsp.engine.decoder import Decoder
+from cwm_lsp.engine.remote_http import RequestCancelled
 from cwm_lsp.trace import Event, Frame
 
 _DEF_NAME_RE = re.compile(r"^\s*(?:async\s+)?def\s+([A-Za-z_][A-Za-z0-9_]*)")
@@ -107,7 +108,10 @@ class FrameFormat(ABC):
         """One generated token, its probability remembered for confidence."""
         if should_stop is not None and should_stop():
             raise Cancelled
-        chosen = dec.next(accept, allowed)
+        try:
+            chosen = dec.next(accept, allowed)
+        except RequestCancelled:  # a remote engine closed its request on should_stop
+            raise Cancelled from None
         self._probs[len(dec.tokens) - 1] = chosen.prob
         return chosen.token
 

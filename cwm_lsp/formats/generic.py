@@ -22,8 +22,9 @@ from dataclasses import replace
 
 from cwm_lsp.analysis.flow import RETURN
 from cwm_lsp.analysis.source_index import SourceIndex
-from cwm_lsp.engine import Engine, NoValidToken, ShouldStop, TokenRecord, byte_span
+from cwm_lsp.engine import Accept, Engine, NoValidToken, ShouldStop, TokenRecord, byte_span
 from cwm_lsp.engine.decoder import Decoder
+from cwm_lsp.engine.remote_hints import guided
 from cwm_lsp.formats.base import FrameFormat, Generated
 from cwm_lsp.formats.call_args import CallMachine
 from cwm_lsp.formats.constraints import (
@@ -47,6 +48,7 @@ from cwm_lsp.formats.generic_text import (
     render_frame,
     render_frames,
 )
+from cwm_lsp.formats.remote_grammar import machine_grammar
 from cwm_lsp.trace import VALUE_KEY, Event, Frame, scope_base
 
 _EVENT_TEXT: dict[Event, str] = {
@@ -59,6 +61,13 @@ _EVENT_TEXT: dict[Event, str] = {
 _LISTING_LIMIT = 120
 #: Token cap for one unconstrained frame.
 _FREE_FRAME_TOKENS = 160
+#: Tokens a remote engine asks for at once, by the part of the frame being written.
+_PROPOSAL_TOKENS = {
+    "ChoiceMachine": 4,
+    "NumberMachine": 4,
+    "LocalsMachine": 160,
+    "LineValueMachine": 96,
+}
 
 
 def fewshot_prompt() -> str:
@@ -134,6 +143,20 @@ class GenericFormat(EntryRules, SourceRules, FrameFormat):
         def accept(token: int) -> bool:
             return machine.accepts(engine.piece(token))
 
+        # A remote engine asks its server for the part's tokens at once, under the
+        # grammar of what the machine admits now (cwm_lsp.formats.remote_grammar).
+        with guided(
+            engine,
+            lambda: machine_grammar(machine, literal=self.literal_values),
+            max_tokens=_PROPOSAL_TOKENS.get(type(machine).__name__, 32),
+            should_stop=should_stop,
+        ):
+            self._run_machine(dec, machine, accept, should_stop)
+
+    def _run_machine(
+        self, dec: Decoder, machine: Machine, accept: Accept, should_stop: ShouldStop | None
+    ) -> None:
+        engine = self.engine
         while not machine.done:
             if isinstance(machine, CallMachine):
                 text = machine.forced()

@@ -28,7 +28,9 @@ from dataclasses import replace
 from cwm_lsp.analysis.source_index import FunctionInfo, SourceIndex
 from cwm_lsp.engine import Engine, ModelLoadError, NoValidToken, ShouldStop, TokenRecord, byte_span
 from cwm_lsp.engine.decoder import Decoder
+from cwm_lsp.engine.remote_hints import guided
 from cwm_lsp.formats.base import Entry, FrameFormat, Generated
+from cwm_lsp.formats.remote_grammar import native_frame_grammar
 from cwm_lsp.trace import VALUE_KEY, Event, Frame
 from cwm_lsp.trace.codec import (
     ACTION_SEP,
@@ -134,9 +136,25 @@ class NativeFormat(FrameFormat):
         force: Event | None,
         should_stop: ShouldStop | None,
     ) -> Generated:
-        start = len(dec.tokens)
         if force is None and frames and frames[-1].event == "call":
             force = "line"  # a call frame is followed by the callee's first line
+        # A remote engine asks for the whole frame in one request: the event token (or the
+        # end), then up to <|frame_sep|> by id, as cwmdbg does.
+        events = None if force is not None else list(self.ids.event_of)
+        grammar = native_frame_grammar(events, {self.ids.end}, self.ids.frame_sep)
+        with guided(
+            self.engine, lambda: grammar, max_tokens=FRAME_TOKEN_CAP + 1, should_stop=should_stop
+        ):
+            return self._generate(dec, frames, force, should_stop)
+
+    def _generate(
+        self,
+        dec: Decoder,
+        frames: list[Frame],
+        force: Event | None,
+        should_stop: ShouldStop | None,
+    ) -> Generated:
+        start = len(dec.tokens)
         if force is not None:
             dec.push([self.ids.events[force]])
         else:

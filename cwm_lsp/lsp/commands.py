@@ -110,7 +110,13 @@ class Commands(LanguageFeature):
                 return None
             plan = doc.plan(func)
             cached = ls.service.ensure(plan.key, Priority.ACTIVE, owner=doc.uri)
-            return {"function": func.qualname, "cached": cached}
+            # the inputs the code lens and the hints use: the source's, else those
+            # the model invented for the prediction (a method's receiver included)
+            inputs = plan.key.args
+            prediction = ls.service.prediction(plan.key)
+            if prediction is not None and prediction.imagined is not None:
+                inputs = prediction.imagined.trace.args or inputs
+            return {"function": func.qualname, "cached": cached, "args": inputs}
 
         @server.command("cwm.runAndCompare")
         @guarded()

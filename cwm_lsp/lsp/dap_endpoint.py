@@ -1,9 +1,13 @@
 """The server's private DAP endpoint (``cwm.dapEndpoint``).
 
 A debug adapter hosted in the language server shares its model worker.  The
-endpoint is a unix socket in a fresh 0700 directory (loopback TCP where unix
-sockets are missing); a client proves it was told the endpoint by sending the
-one-time token as its first line (``token\\r\\n``), then speaks DAP.
+endpoint is a unix socket (0600) in a fresh 0700 directory, so only this
+user can reach it (loopback TCP where unix sockets are missing).  A client
+proves it was told the endpoint by sending a token as its first line
+(``token\\r\\n``), then speaks DAP.  Each ``cwm.dapEndpoint`` call issues a
+fresh token; a token opens one connection only (it is spent when it is
+used), tokens are compared in constant time, and a connection with a wrong,
+spent or missing token is closed without a word.
 """
 
 from __future__ import annotations
@@ -21,13 +25,15 @@ import tempfile
 import threading
 from typing import Any
 
-from cwm_lsp.model.api import ModelConfig, Progress, WorldModel
+from cwm_lsp.model.api import HostedModel, ModelConfig, Progress, WorldModel
 from cwm_lsp.predict.executor import ModelExecutor
 from cwm_lsp.predict.worker import ModelUnavailable, ModelWorker
 
 log = logging.getLogger(__name__)
 
 TOKEN_TIMEOUT = 10.0
+#: tokens issued and not yet used that are still honoured (the oldest go first)
+OUTSTANDING_TOKENS = 16
 
 
 class ServerModels:
@@ -50,10 +56,16 @@ class ServerModels:
             if model is None:
                 raise ModelUnavailable(self._worker.load_error or "no model loaded")
             return model
+        other = self._others.get(path)
+        if isinstance(other, HostedModel) and not other.alive:
+            del self._others[path]  # its host died: the next launch starts another
+            other.close()
         if path not in self._others:
+            from cwm_lsp.host import host_mode
             from cwm_lsp.predict.loading import load_world_model
 
-            self._others[path] = load_world_model(ModelConfig(path=path), progress)
+            config = ModelConfig(path=path, host=host_mode())
+            self._others[path] = load_world_model(config, progress)
         return self._others[path]
 
     def close(self) -> None:
@@ -113,40 +125,69 @@ class DapEndpoint:
         self.executor = ModelExecutor(worker)
         self.models = ServerModels(worker)
         self._worker = worker
-        self.token = secrets.token_hex(16)
+        #: tokens issued and not used yet, oldest first
+        self._tokens: list[bytes] = []
         self._server: asyncio.AbstractServer | None = None
         self._dir: str | None = None
         self._address: dict[str, Any] | None = None
+        self._listening = asyncio.Lock()
+
+    def issue_token(self) -> str:
+        """A fresh single-use token (the oldest unused ones lapse past a few)."""
+        token = secrets.token_hex(16)
+        self._tokens.append(token.encode("ascii"))
+        del self._tokens[:-OUTSTANDING_TOKENS]
+        return token
+
+    def spend_token(self, given: bytes) -> bool:
+        """Whether ``given`` is an unused token; if so it is spent.
+
+        Every outstanding token is compared, in constant time, whatever matches.
+        """
+        matched: bytes | None = None
+        for token in self._tokens:
+            if hmac.compare_digest(given, token):
+                matched = token
+        if matched is None:
+            return False
+        self._tokens.remove(matched)
+        return True
 
     async def start(self) -> dict[str, Any]:
-        if self._address is not None:
+        """The endpoint's address with a fresh token (listening from the first call)."""
+        address = await self._listen()
+        return {**address, "token": self.issue_token()}
+
+    async def _listen(self) -> dict[str, Any]:
+        async with self._listening:  # two first calls at once make one endpoint
+            if self._address is None:
+                self._address = await self._open()
             return self._address
+
+    async def _open(self) -> dict[str, Any]:
+        address: dict[str, Any]
         if hasattr(socket, "AF_UNIX"):
             self._dir = tempfile.mkdtemp(prefix="cwm-dap-")
             os.chmod(self._dir, 0o700)
             path = os.path.join(self._dir, "dap.sock")
             self._server = await asyncio.start_unix_server(self._connection, path=path)
-            self._address = {"transport": "unix", "path": path, "token": self.token}
+            os.chmod(path, 0o600)
+            address = {"transport": "unix", "path": path}
         else:  # pragma: no cover - Windows
             self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
             port = self._server.sockets[0].getsockname()[1]
-            self._address = {
-                "transport": "tcp",
-                "host": "127.0.0.1",
-                "port": port,
-                "token": self.token,
-            }
-        log.info(
-            "DAP endpoint listening: %s", {k: v for k, v in self._address.items() if k != "token"}
-        )
-        return self._address
+            address = {"transport": "tcp", "host": "127.0.0.1", "port": port}
+        log.info("DAP endpoint listening: %s", address)
+        return address
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            line = await asyncio.wait_for(reader.readline(), TOKEN_TIMEOUT)
-            given = line.decode("ascii", "replace").strip()
-            if not hmac.compare_digest(given, self.token):
-                log.warning("DAP endpoint: a connection without the token was refused")
+            try:
+                line = await asyncio.wait_for(reader.readline(), TOKEN_TIMEOUT)
+            except (ValueError, asyncio.LimitOverrunError, asyncio.TimeoutError):
+                line = b""  # no token line (in time, or short enough): refused like a wrong one
+            if not self.spend_token(line.strip()):
+                log.warning("DAP endpoint: a connection without a valid token was refused")
                 return
             await _serve_dap(reader, writer, self.executor, self.models)
         except Exception:
@@ -166,3 +207,4 @@ class DapEndpoint:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
         self._address = None
+        self._tokens.clear()

@@ -27,6 +27,7 @@ from cwm_lsp.lsp.feature import LanguageFeature
 from cwm_lsp.lsp.hover import Hover
 from cwm_lsp.lsp.inlay_hints import InlayHints
 from cwm_lsp.lsp.lifecycle import Lifecycle
+from cwm_lsp.lsp.protocol import CwmProtocol
 from cwm_lsp.lsp.settings import Settings, parse_settings
 from cwm_lsp.lsp.status import StatusReporter
 from cwm_lsp.predict.keys import FillKey, PredictionKey
@@ -54,7 +55,7 @@ class CwmLanguageServer(LanguageServer):
     """A :class:`~cwm_lsp.lsp.feature.ServerContext`: what its features may ask of it."""
 
     def __init__(self, loader: Loader = load_world_model) -> None:
-        super().__init__("cwm-lsp", __version__)
+        super().__init__("cwm-lsp", __version__, protocol_cls=CwmProtocol)
         self.features: list[LanguageFeature] = []
         self.settings = Settings()
         self.trusted = True

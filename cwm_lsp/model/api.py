@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from cwm_lsp.engine.protocol import ModelLoadError, ShouldStop
 from cwm_lsp.formats.base import ModelFormat
@@ -19,8 +19,10 @@ from cwm_lsp.trace import Frame, Trace
 
 __all__ = [
     "HoleFill",
+    "HostedModel",
     "Imagined",
     "ModelConfig",
+    "ModelDied",
     "ModelFormat",
     "ModelInfo",
     "ModelLoadError",
@@ -76,6 +78,46 @@ class ModelConfig:
     line_flow: bool = True
     return_locals: bool = True
     adapter: str | None = None
+    #: a server that hosts the model (llama-server; vLLM's shape in mind), as
+    #: ``http(s)://host:port``: None = the ``CWM_LSP_ENDPOINT`` environment variable,
+    #: ``""`` = none (the model runs here); the API key only from ``CWM_LSP_API_KEY``
+    endpoint: str | None = None
+    #: the model's name on a server that hosts several ("" = the server's own)
+    endpoint_model: str = ""
+    #: seconds: to connect to the endpoint, and to wait for each read of an answer
+    connect_timeout: float = 5.0
+    request_timeout: float = 120.0
+    #: where the model runs: "inline" (this process; the CLI's default) or "process"
+    #: (a model host child process, :mod:`cwm_lsp.host`: the server's and adapter's default)
+    host: str = "inline"
+
+
+class ModelDied(RuntimeError):
+    """The process holding the model ended under a call (a native crash, a kill, out of memory).
+
+    The message says which process and how it ended.  Sessions of that
+    process are gone with it; a new model (a restarted host) starts afresh.
+    """
+
+
+@runtime_checkable
+class HostedModel(Protocol):
+    """A WorldModel held by another process, which may die under it.
+
+    ``on_death`` (set by whoever restarts it) hears once, from any thread,
+    the message a dying host leaves; ``alive`` says whether it still runs
+    and ``death`` how it ended.
+    """
+
+    on_death: Callable[[str], None] | None
+
+    @property
+    def alive(self) -> bool: ...
+
+    @property
+    def death(self) -> str | None:
+        """How its process ended (None while it runs)."""
+        ...
 
 
 @dataclass(frozen=True)

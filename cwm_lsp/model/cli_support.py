@@ -7,7 +7,8 @@ import logging
 import sys
 from dataclasses import replace
 
-from cwm_lsp.model.api import ModelConfig
+from cwm_lsp.engine.remote_http import RemoteError
+from cwm_lsp.model.api import ModelConfig, ModelLoadError
 from cwm_lsp.trace import Frame, Trace, cut_repr
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def imagine_for_cli(
     function: str,
     args: str | None,
     model: str | None = None,
+    endpoint: str | None = None,
     max_frames: int = 200,
     repr_limit: int = 0,
     temperature: float = 0.0,
@@ -60,7 +62,12 @@ def imagine_for_cli(
     def progress(fraction: float, message: str) -> None:
         log.info("%3.0f%% %s", fraction * 100, message)
 
-    world = load_model(ModelConfig(path=model), progress, origin_hint="--model" if model else None)
+    world = load_model(
+        ModelConfig(path=model, endpoint=endpoint or None),
+        progress,
+        origin_hint="--model" if model else None,
+        endpoint_origin="--endpoint" if endpoint else None,
+    )
     try:
         given = args if args and args.strip() else None
         if given is None and not _needs_inputs(source, function):
@@ -73,6 +80,8 @@ def imagine_for_cli(
             temperature=temperature,
             max_frames=max_frames,
         )
+    except RemoteError as exc:  # the server hosting the model failed: one clear line
+        raise ModelLoadError(world.info.path, str(exc)) from None
     finally:
         world.close()
     trace = imagined.trace

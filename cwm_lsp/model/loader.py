@@ -11,6 +11,7 @@ from cwm_lsp.formats.native import NativeTokens
 from cwm_lsp.model.api import ModelConfig, ModelLoadError, Progress
 from cwm_lsp.model.calibration import find_calibration
 from cwm_lsp.model.prefix_state import prefix_state_enabled, warm_prefix
+from cwm_lsp.model.remote_loader import endpoint_of, load_remote_model
 from cwm_lsp.model.resolve import adapter_fewshot, resolve_file
 from cwm_lsp.model.world import LlamaWorldModel
 
@@ -22,8 +23,12 @@ def load_model(
     origin_hint: str | None = None,
     constrained: bool = True,
     warm: bool = True,
+    endpoint_origin: str | None = None,
 ) -> LlamaWorldModel:
     """Load the model ``config`` names; raises ModelLoadError naming the path and the cause.
+
+    With an endpoint (``config.endpoint`` or ``CWM_LSP_ENDPOINT``) the model is
+    the one that server hosts (:mod:`cwm_lsp.model.remote_loader`).
 
     ``warm``: leave the generic prompt's fixed prefix evaluated in the cache,
     restored from the state saved on disk when there is one
@@ -34,6 +39,10 @@ def load_model(
         if progress is not None:
             progress(fraction, message)
 
+    if endpoint_of(config) is not None:  # the model runs on a server
+        return load_remote_model(
+            config, progress, origin_hint=endpoint_origin, constrained=constrained
+        )
     report(0.0, "locating the model")
     info, header = resolve_file(config, origin_hint)
     if not header.architecture:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from cwm_lsp.engine import ContextFullError, Engine, NoValidToken, ShouldStop
 from cwm_lsp.engine.decoder import Decoder
+from cwm_lsp.engine.remote_http import RemoteError
 from cwm_lsp.formats.base import Cancelled, FrameFormat, function_name_of
 from cwm_lsp.model.calibration import Calibration
 from cwm_lsp.model.termination import TerminationWatch
@@ -62,6 +63,8 @@ class ImaginedSession:
         self.error = ""
         #: checked between tokens; a cancelled call leaves the session as it was
         self.should_stop: ShouldStop | None = None
+        #: the failure of the server hosting the model that ended the session (None: none)
+        self.remote_error: RemoteError | None = None
         self._initial_args = args
         self._prompt_end = 0
         self._ends: list[int] = []
@@ -102,6 +105,7 @@ class ImaginedSession:
         self.error = ""
         self.parse_errors = 0
         self._errors_in_row = 0
+        self.remote_error = None
         self.decoder.truncate(0)
         self.fmt.forget_after(0)
         self.fmt.prompt(self.decoder)
@@ -112,6 +116,16 @@ class ImaginedSession:
                 self.decoder.settle()  # the prompt, so the first step costs what any step does
         except ContextFullError as exc:
             return self._fail(EndReason.ERROR, str(exc))
+        except Cancelled:
+            raise
+        except RemoteError as exc:  # the server hosting the model failed (as in _advance)
+            log.warning("generating the entry frame failed: %s", exc)
+            self.remote_error = exc
+            return self._fail(EndReason.ERROR, str(exc))
+        except Exception as exc:  # a model must never crash the caller (as in _advance)
+            log.exception("generating the entry frame failed")
+            self.parse_errors += 1
+            return self._fail(EndReason.ERROR, f"internal error while generating: {exc}")
         finally:
             self._count()
         self.args = entry.args
@@ -317,6 +331,12 @@ class ImaginedSession:
             except NoValidToken as exc:
                 self._cut(start)
                 self.parse_errors += 1
+                self._fail(EndReason.ERROR, str(exc))
+                return None
+            except RemoteError as exc:  # the server hosting the model failed: say what happened
+                log.warning("generating a frame failed: %s", exc)
+                self.remote_error = exc
+                self._cut(start)
                 self._fail(EndReason.ERROR, str(exc))
                 return None
             except Exception as exc:  # a model must never crash the caller

@@ -104,7 +104,9 @@ class LlamaWorldModel:
         should_stop: ShouldStop | None = None,
         on_frame: OnFrame | None = None,
     ) -> Imagined:
-        """The whole imagined trace; never raises for a bad source or model output.
+        """The whole imagined trace; never raises for a bad source or model output
+        (a server hosting the model that fails raises its ``RemoteError``: that is no
+        prediction to keep).
 
         ``on_frame`` sees the trace so far after each frame (on the calling
         thread): what a caller streams to the editor while the rest is imagined.
@@ -131,6 +133,8 @@ class LlamaWorldModel:
             if on_frame is not None and session.frames:
                 on_frame(session.trace)
             trace = session.run(max_frames, on_frame=on_frame)
+            if session.remote_error is not None:
+                raise session.remote_error  # not a prediction: the caller retries it later
         except Cancelled:
             cancelled = True
             trace = session.trace

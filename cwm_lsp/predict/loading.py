@@ -9,15 +9,15 @@ from cwm_lsp.model.api import ModelConfig, ModelLoadError, Progress, WorldModel
 
 
 def load_world_model(config: ModelConfig, progress: Progress) -> WorldModel:
-    """Load ``config`` with the model room's :func:`cwm_lsp.model.load_model`."""
+    """Load ``config``: in a model host process (``config.host == "process"``,
+    :mod:`cwm_lsp.host`) or in this one (:func:`cwm_lsp.model.load_model`)."""
     try:
-        from cwm_lsp.model import load_model
+        from cwm_lsp.host import load
     except ImportError as exc:
         raise ModelLoadError(
             config.path or "default model", f"model support is not available: {exc}"
         ) from exc
-    model: WorldModel = load_model(config, progress)
-    return model
+    return load(config, progress)
 
 
 def model_identity(config: ModelConfig) -> str:
@@ -35,11 +35,21 @@ def model_identity(config: ModelConfig) -> str:
         (config.line_flow, "+no-flow"),
         (config.return_locals, "+no-return-locals"),
     )
+    remote = _endpoint_identity(config)
     return (
-        _file_identity(config)
-        + _adapter_identity(config)
+        (remote or _file_identity(config) + _adapter_identity(config))
         + "".join(suffix for on, suffix in switches if not on)
     )
+
+
+def _endpoint_identity(config: ModelConfig) -> str:
+    """``endpoint:URL|model`` when a server hosts the model ("" when it runs here)."""
+    try:
+        from cwm_lsp.model.remote_loader import endpoint_of
+    except ImportError:
+        return ""
+    found = endpoint_of(config)
+    return f"endpoint:{found[0]}|{config.endpoint_model}" if found is not None else ""
 
 
 def _adapter_identity(config: ModelConfig) -> str:

@@ -58,6 +58,9 @@ class Job(Generic[T]):
     needs_model: bool = True
     stop_requested: bool = False
     label: str = ""
+    #: when the model's process dies under the job: 1 run it again, 0 fail it with the
+    #: death, -1 (a job that is the second try) fail it as one that killed the model twice
+    retries: int = 0
 
     def should_stop(self) -> bool:
         return self.stop_requested or self.is_stale()

@@ -24,10 +24,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from cwm_lsp.model.api import HoleFill, Imagined
+from cwm_lsp.model.api import HoleFill, Imagined, ModelDied
 from cwm_lsp.predict.keys import FillKey, PredictionKey
 from cwm_lsp.predict.queue import JobContext, Priority
-from cwm_lsp.predict.worker import ModelUnavailable, ModelWorker
+from cwm_lsp.predict.worker import JobKilledModel, ModelUnavailable, ModelWorker
 from cwm_lsp.trace import Trace
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,11 @@ class PredictionService:
                 return False
             run = self._imagine_job(key) if isinstance(key, PredictionKey) else self._fill_job(key)
             future = self._worker.submit(
-                run, priority, is_stale=lambda: not self._is_wanted(key), label=type(key).__name__
+                run,
+                priority,
+                is_stale=lambda: not self._is_wanted(key),
+                label=type(key).__name__,
+                retry_if_model_dies=True,
             )
             self._in_flight[key] = future
         future.add_done_callback(lambda f: self._finished(key, f))
@@ -185,6 +189,8 @@ class PredictionService:
                     should_stop=ctx.should_stop,
                     on_frame=self._streamer(key, ctx),
                 )
+            except ModelDied:
+                raise  # the worker restarts the model and runs this job again
             except Exception as exc:
                 if ctx.should_stop():
                     return None
@@ -228,6 +234,8 @@ class PredictionService:
                 candidates = ctx.model.fill_hole(
                     key.source, key.start, key.end, n=key.n, should_stop=ctx.should_stop
                 )
+            except ModelDied:
+                raise  # the worker restarts the model and runs this job again
             except Exception as exc:
                 if ctx.should_stop():
                     return None
@@ -243,7 +251,11 @@ class PredictionService:
         result: Result | None = None
         if not future.cancelled():
             exc = future.exception()
-            if isinstance(exc, ModelUnavailable):
+            if isinstance(exc, JobKilledModel):
+                # the model died twice while predicting this: keep the error, do not try again
+                self._log_once(f"prediction stopped: {exc}")
+                result = _failed(key, exc)
+            elif isinstance(exc, (ModelUnavailable, ModelDied)):
                 pass  # reported once by the server through the status; retried after a reload
             elif exc is not None:
                 self._log_once(f"prediction job failed: {exc!r}")
@@ -279,3 +291,11 @@ class PredictionService:
         if message not in self._failures_logged:
             self._failures_logged.add(message)
             log.warning("%s", message)
+
+
+def _failed(key: Key, exc: BaseException) -> Result:
+    """The result that says why ``key`` has no prediction."""
+    error = f"{type(exc).__name__}: {exc}"
+    if isinstance(key, PredictionKey):
+        return Prediction(key, None, error=error)
+    return Fills(key, [], error=error)

@@ -15,8 +15,16 @@ from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from cwm_lsp.model.api import ModelConfig, ModelLoadError, Progress, WorldModel
+from cwm_lsp.model.api import (
+    HostedModel,
+    ModelConfig,
+    ModelDied,
+    ModelLoadError,
+    Progress,
+    WorldModel,
+)
 from cwm_lsp.predict.queue import Job, JobContext, JobQueue, Priority
+from cwm_lsp.predict.restarts import RestartPolicy
 from cwm_lsp.predict.status import ModelStatus
 
 T = TypeVar("T")
@@ -31,10 +39,20 @@ class ModelUnavailable(RuntimeError):
     """A job needed the model, but it failed to load (the message says why)."""
 
 
+class JobKilledModel(ModelDied):
+    """The model's process died twice while this job ran: it is not tried again."""
+
+
 class ModelWorker:
     """The model thread, its queue, its status and its counters."""
 
-    def __init__(self, loader: Loader, on_status: StatusListener | None = None) -> None:
+    def __init__(
+        self,
+        loader: Loader,
+        on_status: StatusListener | None = None,
+        *,
+        restart_delays: tuple[float, ...] | None = None,
+    ) -> None:
         self._loader = loader
         self._on_status = on_status
         self._queue = JobQueue()
@@ -52,6 +70,16 @@ class ModelWorker:
         #: jobs dropped before they started because they were stale
         self.jobs_dropped = 0
         self.loads = 0
+        #: the configuration last asked for (a dead model host restarts with it)
+        self._config: ModelConfig | None = None
+        self._restart_policy = (
+            RestartPolicy(restart_delays) if restart_delays is not None else RestartPolicy()
+        )
+        #: counts loads; a death is handled once, for the model it killed
+        self._generation = 0
+        self._dead_generation = -1
+        self._death_lock = threading.Lock()
+        self._wake = threading.Event()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -65,6 +93,8 @@ class ModelWorker:
     def load(self, config: ModelConfig) -> Future[None]:
         """(Re)load the model on the worker thread, before any other queued job."""
         self._loaded.clear()
+        self._config = config
+        self._restart_policy.reset()
         self._set_status(
             state="loading", progress=0.0, message=f"loading {config.path or 'default model'}"
         )
@@ -79,6 +109,7 @@ class ModelWorker:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping = True
+        self._wake.set()
         if self._current is not None:
             self._current.stop_requested = True
         for job in self._queue.pending():
@@ -98,15 +129,24 @@ class ModelWorker:
         is_stale: Callable[[], bool] | None = None,
         needs_model: bool = True,
         label: str = "job",
+        retry_if_model_dies: bool = False,
     ) -> Future[T]:
         """Run ``fn(JobContext)`` on the model thread; its result arrives in the Future.
 
         ``is_stale`` is checked before the job starts (stale jobs are cancelled
         without running) and is part of ``ctx.should_stop`` while it runs.
         A job that needs the model fails with :class:`ModelUnavailable` when
-        the model failed to load.
+        the model failed to load.  ``retry_if_model_dies``: when the model's
+        process dies under the job, it runs again (once) on the restarted
+        model instead of failing with :class:`~cwm_lsp.model.api.ModelDied`.
         """
-        job: Job[T] = Job(fn=fn, priority=priority, needs_model=needs_model, label=label)
+        job: Job[T] = Job(
+            fn=fn,
+            priority=priority,
+            needs_model=needs_model,
+            label=label,
+            retries=1 if retry_if_model_dies else 0,
+        )
         if is_stale is not None:
             job.is_stale = is_stale
         if needs_model and self._load_error is not None and self._loaded.is_set():
@@ -178,6 +218,12 @@ class ModelWorker:
                 self.jobs_dropped += 1
                 job.future.cancel()
                 continue
+            dead = self._dead_model() if job.needs_model else None
+            if dead is not None:
+                # the host died while idle and its restart is not queued yet: queue it first
+                self._model_died(self._generation, dead)
+                self._queue.put(job)
+                continue
             if not job.future.set_running_or_notify_cancel():
                 continue
             if job.needs_model and self._model is None:
@@ -189,13 +235,22 @@ class ModelWorker:
                 self._set_status(state="busy")
             try:
                 result = job.fn(JobContext(model=self._model, should_stop=job.should_stop))
+            except ModelDied as exc:
+                self._model_died_under(job, exc)
             except BaseException as exc:  # the job's failure belongs to its caller
                 job.future.set_exception(exc)
             else:
+                if job.needs_model:
+                    self._restart_policy.succeeded()
                 job.future.set_result(result)
             finally:
                 self._current = None
-                if job.needs_model and self._model is not None and self._queue_idle():
+                if (
+                    job.needs_model
+                    and self._model is not None
+                    and self._dead_model() is None
+                    and self._queue_idle()
+                ):
                     self._set_status(state="ready")
 
     def _queue_idle(self) -> bool:
@@ -219,6 +274,11 @@ class ModelWorker:
         started = time.monotonic()
         try:
             model = self._loader(config, progress)
+        except ModelDied as exc:
+            # its process died while loading: one more death, restarted or given up on
+            self._generation += 1
+            self._model_died(self._generation, f"{exc} (while loading the model)")
+            return
         except ModelLoadError as exc:
             self._fail(str(exc), config)
             return
@@ -226,6 +286,10 @@ class ModelWorker:
             self._fail(f"cannot load model {config.path or 'default'}: {exc}", config)
             return
         self._model = model
+        self._generation += 1
+        if isinstance(model, HostedModel):
+            generation = self._generation
+            model.on_death = lambda why: self._model_died(generation, why)
         info = model.info
         log.info("model %s loaded in %.1f s", info.path, time.monotonic() - started)
         self._set_status(
@@ -234,8 +298,109 @@ class ModelWorker:
             message=f"{info.name or info.path} ready",
             model=info.path,
             format=info.format,
+            calibration=_calibration_path(model),
         )
         self._loaded.set()
+
+    # -- a model host that died -------------------------------------------------------------
+
+    @property
+    def restarts(self) -> int:
+        """Model hosts started again after one died (since the worker began)."""
+        return self._restart_policy.restarts
+
+    def _dead_model(self) -> str | None:
+        """Why the loaded model's process died (None: it runs, or it lives in this process)."""
+        model = self._model
+        if isinstance(model, HostedModel) and not model.alive:
+            return model.death or "the model host ended"
+        return None
+
+    def _model_died_under(self, job: Job[Any], exc: ModelDied) -> None:
+        """On the worker thread: the model died while ``job`` ran; queue it again or fail it.
+
+        A job can also hold a session of a host that died before the one now loaded
+        (a debug session of the last host): that is no new death, the model is not restarted.
+        """
+        if self._dead_model() is not None:
+            self._model_died(self._generation, str(exc))
+        if job.retries > 0 and not job.should_stop():
+            retry: Job[Any] = Job(
+                fn=job.fn,
+                priority=job.priority,
+                is_stale=job.is_stale,
+                needs_model=job.needs_model,
+                label=job.label,
+                retries=-1,
+            )
+            # the caller holds the first job's future: stopping or re-prioritising it
+            # reaches the retry, and the retry's outcome becomes its outcome
+            self._jobs[id(job.future)] = retry
+            retry.future.add_done_callback(lambda done: _pass_on(done, job.future))
+            self._queue.put(retry)
+            log.info("the model died under a %s job: it runs again after the restart", job.label)
+        elif job.retries < 0:
+            job.future.set_exception(
+                JobKilledModel(f"{exc} (the second time while this ran: it is not tried again)")
+            )
+        else:
+            job.future.set_exception(exc)
+
+    def _model_died(self, generation: int, why: str) -> None:
+        """Any thread: the model of ``generation`` died; restart it after a delay, or give up."""
+        with self._death_lock:
+            if (
+                self._stopping
+                or generation != self._generation
+                or self._dead_generation == generation
+            ):
+                return
+            self._dead_generation = generation
+        config = self._config
+        delay = self._restart_policy.next_delay()
+        self._loaded.clear()
+        if delay is None or config is None:
+            message = self._restart_policy.give_up_message(why)
+            self._queue.put(
+                Job(
+                    fn=lambda ctx: self._give_up(message, config),
+                    priority=Priority.LOAD,
+                    needs_model=False,
+                    label="give up",
+                )
+            )
+            return
+        policy = self._restart_policy
+        self._set_status(
+            state="loading",
+            progress=0.0,
+            message=f"{why}; restarting it in {delay:g} s "
+            f"(restart {policy.in_a_row} of {len(policy.delays)})",
+            restarts=policy.restarts,
+        )
+        self._queue.put(
+            Job(
+                fn=lambda ctx: self._restart(config, delay),
+                priority=Priority.LOAD,
+                needs_model=False,
+                label="restart",
+            )
+        )
+
+    def _restart(self, config: ModelConfig, delay: float) -> None:
+        if self._wake.wait(delay) or self._stopping:
+            return  # only stop() sets the event
+        log.warning("restarting the model host (restart %d)", self.restarts)
+        self._load(config)
+
+    def _give_up(self, message: str, config: ModelConfig | None) -> None:
+        old, self._model = self._model, None
+        if old is not None:
+            try:
+                old.close()
+            except Exception:
+                log.exception("closing the dead model failed")
+        self._fail(message, config or ModelConfig())
 
     def _fail(self, message: str, config: ModelConfig) -> None:
         log.error("%s", message)
@@ -258,3 +423,24 @@ class ModelWorker:
                 self._on_status(new)
             except Exception:
                 log.exception("status listener failed")
+
+
+def _pass_on(done: Future[Any], target: Future[Any]) -> None:
+    """A retried job finished: its outcome is the first job's (whose future the caller holds)."""
+    if target.done():
+        return
+    if done.cancelled():
+        target.set_exception(ModelUnavailable("dropped after the model restarted: not wanted"))
+        return
+    exc = done.exception()
+    if exc is not None:
+        target.set_exception(exc)
+    else:
+        target.set_result(done.result())
+
+
+def _calibration_path(model: WorldModel) -> str:
+    """The calibration file the model's confidences go through ("" for none, or a model
+    that keeps no calibration, such as a scripted one)."""
+    calibration = getattr(model, "calibration", None)
+    return str(getattr(calibration, "path", "") or "") if calibration is not None else ""

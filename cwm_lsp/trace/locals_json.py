@@ -19,8 +19,10 @@ class FrameError(ValueError):
 
 
 def json_string(value: str) -> str:
-    """``value`` as a JSON string, non-ASCII characters kept as they are."""
-    return json.dumps(value, ensure_ascii=False)
+    """``value`` as a JSON string, as CWM's reference (facebookresearch/cwm
+    ``demos/cwmdbg.py``) writes it: ``json.dumps`` with its defaults, so non-ASCII
+    characters are ``\\u`` escapes."""
+    return json.dumps(value)
 
 
 def encode_locals(state: Mapping[str, str], previous: Mapping[str, str] | None) -> str:
@@ -31,7 +33,7 @@ def encode_locals(state: Mapping[str, str], previous: Mapping[str, str] | None) 
             out[name] = UNCHANGED
         else:
             out[name] = value
-    return json.dumps(out, ensure_ascii=False)
+    return json.dumps(out)  # as the reference writes locals (ensure_ascii on)
 
 
 def diff_base(frames: Sequence[Frame], index: int) -> Mapping[str, str] | None:

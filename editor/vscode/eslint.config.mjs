@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "out/", "node_modules/", "*.vsix"] },
+  { ignores: ["dist/", "out/", "node_modules/", "*.vsix", "e2e/.tools/", "e2e/out/", "e2e/artifacts/", "e2e/node_modules/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -251,6 +251,23 @@ async def test_run_for_real_and_compare_marks_the_mismatches(client: LanguageCli
     assert labels(found)[1].endswith("total ≠ real: 5")  # the scripted model never said total
 
 
+async def test_simulate_at_the_cursor_answers_with_the_inputs_the_code_lens_uses(
+    client: LanguageClient,
+) -> None:
+    # The VS Code extension passes these to the debug session it starts, so
+    # that it steps through the same call as the hints show.
+    uri = "file:///plumbing/at_cursor.py"
+    open_text(client, uri, "# cwm: first(4)\n" + SOURCE)
+    result = await command(client, "cwm.simulateAtCursor", uri, {"line": 2, "character": 4})
+    assert result["function"] == "first"
+    assert result["args"] == "first(4)"
+    outside = await command(client, "cwm.simulateAtCursor", uri, {"line": 0, "character": 0})
+    assert outside is None
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+
+
 async def test_a_50000_line_file_is_served_without_blocking(client: LanguageClient) -> None:
     uri = "file:///plumbing/huge.py"
     text = "".join(
@@ -304,7 +321,8 @@ async def test_the_private_dap_endpoint_needs_the_token_and_then_speaks_dap(
     endpoint = await command(client, "cwm.dapEndpoint")
     assert endpoint["transport"] == "unix" and len(endpoint["token"]) >= 32
     assert stat.S_IMODE(os.stat(os.path.dirname(endpoint["path"])).st_mode) == 0o700
-    assert await command(client, "cwm.dapEndpoint") == endpoint  # one endpoint per server
+    again = await command(client, "cwm.dapEndpoint")  # one endpoint per server, a token per call
+    assert again["path"] == endpoint["path"] and again["token"] != endpoint["token"]
 
     reader, writer = await asyncio.open_unix_connection(endpoint["path"])
     writer.write(b"wrong-token\r\n")

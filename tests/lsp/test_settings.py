@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
+from cwm_lsp.host import host_mode
 from cwm_lsp.lsp.settings import Settings, parse_settings, unwrap
 from cwm_lsp.model.api import ModelConfig
 
@@ -41,13 +44,27 @@ def test_model_settings_become_the_model_config() -> None:
         }
     )
     assert s.model_config() == ModelConfig(
-        path="/m.gguf", n_ctx=2048, n_threads=2, n_threads_batch=3, n_gpu_layers=0
+        path="/m.gguf", n_ctx=2048, n_threads=2, n_threads_batch=3, n_gpu_layers=0, host=host_mode()
     )
     assert parse_settings({}).model_config().path is None  # "" = CWM_LSP_MODEL, else the default
 
 
+def test_the_server_runs_its_model_in_a_host_process_unless_told_inline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CWM_LSP_MODEL_HOST", raising=False)
+    assert parse_settings({}).model_config().host == "process"
+    assert parse_settings({"model": {"host": "inline"}}).model_config().host == "inline"
+    assert parse_settings({"model": {"host": "elsewhere"}}).model.host == ""  # ignored
+    monkeypatch.setenv("CWM_LSP_MODEL_HOST", "inline")
+    assert parse_settings({}).model_config().host == "inline"
+    assert parse_settings({"model": {"host": "process"}}).model_config().host == "process"
+    # the CLI's own configuration keeps the model in its process
+    assert ModelConfig().host == "inline"
+
+
 def test_decoding_switches_are_on_by_default_and_reach_the_model_config() -> None:
-    assert parse_settings({}).model_config() == ModelConfig()
+    assert parse_settings({}).model_config() == ModelConfig(host=host_mode())
     s = parse_settings(
         {"model": {"valueGrammar": False, "lineFlow": False, "returnFromLocals": False}}
     )
@@ -57,7 +74,7 @@ def test_decoding_switches_are_on_by_default_and_reach_the_model_config() -> Non
         False,
     )
     assert s.model_config() == ModelConfig(
-        value_grammar=False, line_flow=False, return_locals=False
+        host=host_mode(), value_grammar=False, line_flow=False, return_locals=False
     )
 
 

@@ -355,3 +355,14 @@ def test_a_return_after_an_exception_propagates_without_a_value() -> None:
     text = encode(trace, source)
     assert '<|arg_sep|>"None"' in text
     assert decode(text, source).frames == trace.frames
+
+
+def test_locals_and_values_are_written_as_cwms_reference_writes_them() -> None:
+    """facebookresearch/cwm demos/cwmdbg.py writes ``json.dumps(local_vars)`` and
+    ``json.dumps(arg)`` with the defaults: non-ASCII as ``\\u`` escapes, byte for byte."""
+    from cwm_lsp.trace.locals_json import encode_locals, json_string
+
+    state = {"s": repr("é 🎉"), "n": "1"}
+    assert encode_locals(state, None) == json.dumps(state)
+    assert "\\u00e9" in encode_locals(state, None)
+    assert json_string(repr("ü")) == json.dumps(repr("ü")) == "\"'\\u00fc'\""

@@ -13,7 +13,7 @@ import logging
 from cwm_lsp.dap.framing import Message
 from cwm_lsp.dap.real_session import RealSessionError
 from cwm_lsp.dap.references import REAL, decode_ref
-from cwm_lsp.dap.session_state import Handler, SessionState, request_arguments
+from cwm_lsp.dap.session_state import Handler, SessionState, int_argument, request_arguments
 from cwm_lsp.dap.variables import strip_confidence
 from cwm_lsp.trace import VALUE_KEY, state_at
 
@@ -33,7 +33,7 @@ class EditRequests:
         state = self.state
         connection = state.connection
         arguments = request_arguments(request)
-        thread, level, _kind = decode_ref(int(arguments.get("variablesReference", 0)))
+        thread, level, _kind = decode_ref(int_argument(request, "variablesReference", 0))
         name = str(arguments.get("name", ""))
         value = strip_confidence(str(arguments.get("value", "")))
         if name in ("(return)", "(exception)"):
@@ -46,7 +46,7 @@ class EditRequests:
             return
         try:
             ast.parse(value, mode="eval")
-        except SyntaxError:
+        except (SyntaxError, ValueError):  # ValueError: a null byte, a lone surrogate
             await connection.respond(request, error=f"not a Python value: {value!r}")
             return
         async with state.lock:

@@ -21,7 +21,7 @@ from cwm_lsp.dap.references import (
     frame_id,
     variables_ref,
 )
-from cwm_lsp.dap.session_state import Handler, SessionState, request_arguments
+from cwm_lsp.dap.session_state import Handler, SessionState, int_argument, request_arguments
 from cwm_lsp.dap.variables import confidences_at, imagined_variable, plain_variable
 from cwm_lsp.trace import VALUE_KEY, state_at
 
@@ -51,7 +51,7 @@ class InspectionRequests:
 
     async def _stack_trace(self, request: Message) -> None:
         state = self.state
-        thread = int(request_arguments(request).get("threadId", IMAGINED))
+        thread = int_argument(request, "threadId", IMAGINED)
         world = state.world(thread)
         config = state.config
         if world is None or config is None:
@@ -76,7 +76,7 @@ class InspectionRequests:
         await state.connection.respond(request, {"stackFrames": stack, "totalFrames": len(stack)})
 
     async def _scopes(self, request: Message) -> None:
-        thread, level = decode_frame_id(int(request_arguments(request).get("frameId", 0)))
+        thread, level = decode_frame_id(int_argument(request, "frameId", 0))
         scopes = [
             {
                 "name": "Locals",
@@ -130,7 +130,7 @@ class InspectionRequests:
         return result
 
     async def _variables(self, request: Message) -> None:
-        ref = int(request_arguments(request).get("variablesReference", 0))
+        ref = int_argument(request, "variablesReference", 0)
         await self.state.connection.respond(request, {"variables": self._variables_of(ref)})
 
     async def _evaluate(self, request: Message) -> None:
@@ -151,7 +151,7 @@ class InspectionRequests:
             )
 
     async def _exception_info(self, request: Message) -> None:
-        world = self.state.world(int(request_arguments(request).get("threadId", IMAGINED)))
+        world = self.state.world(int_argument(request, "threadId", IMAGINED))
         if world is None or world[0][world[1]].event != "exception":
             await self.state.connection.respond(request, error="not stopped on an exception")
             return

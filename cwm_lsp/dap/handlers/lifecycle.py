@@ -19,7 +19,13 @@ from cwm_lsp.dap.handlers.movement import MovementRequests
 from cwm_lsp.dap.imagined import ImaginedRun, on_model_thread
 from cwm_lsp.dap.launch_config import LaunchConfig, LaunchError, parse_launch
 from cwm_lsp.dap.real_session import RealSession, RealSessionError
-from cwm_lsp.dap.session_state import Handler, SessionState, normalise_path, request_arguments
+from cwm_lsp.dap.session_state import (
+    BadArguments,
+    Handler,
+    SessionState,
+    normalise_path,
+    request_arguments,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +84,13 @@ class LifecycleRequests:
 
     async def _set_breakpoints(self, request: Message) -> None:
         arguments = request_arguments(request)
-        path = str((arguments.get("source") or {}).get("path", ""))
+        source = arguments.get("source")
+        if not isinstance(source, dict):
+            raise BadArguments("setBreakpoints needs 'source': an object with the file's 'path'")
+        path = str(source.get("path", ""))
         lines: list[int] = []
-        for breakpoint in arguments.get("breakpoints") or []:
+        breakpoints = arguments.get("breakpoints")
+        for breakpoint in breakpoints if isinstance(breakpoints, list) else []:
             if isinstance(breakpoint, dict) and isinstance(breakpoint.get("line"), int):
                 lines.append(int(breakpoint["line"]))
         if not lines and isinstance(arguments.get("lines"), list):

@@ -1,16 +1,22 @@
-/** The language client: starts `<python> -m cwm_lsp --stdio` and talks to it. */
+/** The language client: finds cwm-lsp, starts `<python> -m cwm_lsp --stdio` and talks to it. */
+import { spawn } from "node:child_process";
 import * as vscode from "vscode";
 import {
+  CloseAction,
   DidChangeConfigurationNotification,
+  ErrorAction,
   ExecuteCommandRequest,
   LanguageClient,
   State,
-  TransportKind,
+  type CloseHandlerResult,
+  type ErrorHandlerResult,
   type LanguageClientOptions,
   type ServerOptions,
 } from "vscode-languageclient/node";
-import { discoverInterpreter } from "./discovery";
-import { serverCommand, type Interpreter } from "./interpreter";
+import { discoverInterpreter, interpreterSettingsScope, openInterpreterSettings } from "./discovery";
+import { describeSource, lastLines, noServerMessage, serverCommand, type Interpreter } from "./interpreter";
+import { OutputTail, serverStoppedMessage } from "./serverFailure";
+import { RestartPolicy, type RestartDecision } from "./restartPolicy";
 import { commandsLeftToClient } from "./serverCommands";
 import { didChangeConfigurationParams, initializationOptions, serverSettings } from "./settings";
 import { parseModelStatus, type ModelStatus } from "./status";
@@ -25,6 +31,11 @@ function configuration(): vscode.WorkspaceConfiguration {
 export class CwmServer implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private chosen: Interpreter | undefined;
+  private readonly stderr = new OutputTail();
+  private readonly policy = new RestartPolicy();
+  private restartTimer: NodeJS.Timeout | undefined;
+  /** True while `client.start()` runs: its own failure is reported by start(). */
+  private starting = false;
 
   constructor(
     private readonly output: vscode.OutputChannel,
@@ -40,12 +51,35 @@ export class CwmServer implements vscode.Disposable {
   }
 
   async start(): Promise<void> {
-    this.chosen = await discoverInterpreter((message) => this.output.appendLine(message));
-    const { command, args } = serverCommand(this.chosen.path);
-    this.output.appendLine(`starting ${command} ${args.join(" ")} (interpreter from ${this.chosen.source})`);
     this.statusBar.update(undefined);
+    const discovery = await discoverInterpreter((message) => this.output.appendLine(message));
+    for (const { interpreter, result } of discovery.attempts) {
+      this.output.appendLine(
+        `looked for cwm-lsp: ${describeSource(interpreter)}: ${result.ok ? result.version : lastLines(result.detail, 3)}`,
+      );
+    }
+    this.chosen = discovery.chosen;
+    if (!discovery.chosen) {
+      const message = noServerMessage(discovery.attempts, interpreterSettingsScope());
+      this.statusBar.serverFailed(message);
+      void this.reportFailure(message);
+      return;
+    }
+    const chosen = discovery.chosen;
+    const { command, args } = serverCommand(chosen);
+    this.output.appendLine(`starting ${command} ${args.join(" ")} (${discovery.version ?? "cwm-lsp"})`);
+    this.stderr.clear();
 
-    const serverOptions: ServerOptions = { command, args, transport: TransportKind.stdio };
+    const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    // Spawned here (not by the client's stdio transport, which appends a
+    // second --stdio) so that the server's stderr can go into messages.
+    const serverOptions: ServerOptions = () => {
+      const child = spawn(command, args, { cwd, env: process.env });
+      child.stderr.on("data", (data: Buffer) => this.stderr.append(data.toString("utf8")));
+      this.policy.started();
+      return Promise.resolve(child);
+    };
+    let decision: RestartDecision | undefined;
     const clientOptions: LanguageClientOptions = {
       documentSelector: [
         { scheme: "file", language: "python" },
@@ -53,6 +87,22 @@ export class CwmServer implements vscode.Disposable {
       ],
       outputChannel: this.output,
       initializationOptions: () => initializationOptions(configuration(), vscode.workspace.isTrusted),
+      errorHandler: {
+        error: (): ErrorHandlerResult => ({ action: ErrorAction.Continue, handled: true }),
+        closed: (): CloseHandlerResult => {
+          decision = this.policy.closed();
+          if (decision.restart) {
+            const delay = decision.delayMs;
+            this.output.appendLine(`the language server stopped; starting it again in ${delay / 1000} s`);
+            this.restartTimer = setTimeout(() => void this.restart(false), delay);
+          } else if (!this.starting) {
+            const message = serverStoppedMessage(chosen, decision, this.stderr.lines());
+            this.statusBar.serverFailed(message);
+            void this.reportFailure(message);
+          }
+          return { action: CloseAction.DoNotRestart, handled: true };
+        },
+      },
       middleware: {
         workspace: {
           // The server may pull section "cwm": answer with the contract's shape.
@@ -77,16 +127,29 @@ export class CwmServer implements vscode.Disposable {
       }
     });
     this.client = client;
+    this.starting = true;
     try {
       await client.start();
     } catch (error) {
+      // Let the process's last words arrive before quoting them.
+      await new Promise((resolve) => setTimeout(resolve, 200));
       const reason = error instanceof Error ? error.message : String(error);
-      this.statusBar.serverFailed(reason);
-      void this.reportStartFailure(reason);
+      const stderr = this.stderr.lines();
+      const message = stderr
+        ? serverStoppedMessage(chosen, decision, stderr)
+        : `cwm-lsp: the language server ${describeSource(chosen)} did not start: ${reason}`;
+      this.statusBar.serverFailed(message);
+      void this.reportFailure(message);
+    } finally {
+      this.starting = false;
     }
   }
 
   async stop(): Promise<void> {
+    if (this.restartTimer) {
+      clearTimeout(this.restartTimer);
+      this.restartTimer = undefined;
+    }
     const client = this.client;
     this.client = undefined;
     if (client && client.state !== State.Stopped) {
@@ -98,7 +161,11 @@ export class CwmServer implements vscode.Disposable {
     }
   }
 
-  async restart(): Promise<void> {
+  /** Stops and starts the server; `fresh` (the user asked) forgets earlier restarts. */
+  async restart(fresh = true): Promise<void> {
+    if (fresh) {
+      this.policy.reset();
+    }
     await this.stop();
     await this.start();
   }
@@ -145,18 +212,14 @@ export class CwmServer implements vscode.Disposable {
       });
   }
 
-  private async reportStartFailure(reason: string): Promise<void> {
-    const python = this.chosen?.path ?? "python3";
-    const choice = await vscode.window.showErrorMessage(
-      `cwm-lsp: the language server did not start with ${python} (${reason}). ` +
-        "Install cwm-lsp into that interpreter (pip install cwm-lsp) or set cwm.interpreter.",
-      "Open Settings",
-      "Show Output",
-    );
+  private async reportFailure(message: string): Promise<void> {
+    const choice = await vscode.window.showErrorMessage(message, "Open Settings", "Show Output", "Restart Server");
     if (choice === "Open Settings") {
-      await vscode.commands.executeCommand("workbench.action.openSettings", "cwm.interpreter");
+      await openInterpreterSettings();
     } else if (choice === "Show Output") {
       this.output.show();
+    } else if (choice === "Restart Server") {
+      await this.restart();
     }
   }
 }

@@ -1,6 +1,7 @@
 /** The extension's commands (package.json `contributes.commands`). */
 import * as vscode from "vscode";
 import { enclosingFunction, simulateAtCursorConfiguration } from "./debugConfig";
+import { interpreterSettingsScope } from "./discovery";
 import { snapshotOf } from "./editorSnapshot";
 import { describeStatus, type ModelStatus } from "./status";
 
@@ -14,13 +15,50 @@ export interface CommandHost {
   modelStatus(): Promise<ModelStatus | undefined>;
   lastStatus(): ModelStatus | undefined;
   restart(): Promise<void>;
+  /** Which cwm-lsp runs, and where it was found; undefined before one was found. */
+  serverDescription?(): string | undefined;
 }
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export async function simulateFunctionAtCursor(): Promise<boolean> {
+/** What the server's `cwm.simulateAtCursor` answers: the function and the inputs its prediction uses. */
+export interface SimulateAtCursorReply {
+  function?: string;
+  /** The call's arguments the code lens and the inlay hints use; absent: the model invents them. */
+  args?: string;
+}
+
+export function parseSimulateReply(raw: unknown): SimulateAtCursorReply {
+  if (typeof raw !== "object" || raw === null) {
+    return {};
+  }
+  const value = raw as Record<string, unknown>;
+  return {
+    function: typeof value.function === "string" ? value.function : undefined,
+    args: typeof value.args === "string" && value.args.trim() ? value.args : undefined,
+  };
+}
+
+/** Waits at most `ms` for `promise`; undefined after that or when it rejects. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([promise.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Starts a `cwm` debug session on the function at the cursor, with the inputs
+ * that the code lens and the inlay hints use (a `# cwm:` comment, a doctest,
+ * a call site, or the inputs the model invented for the hints), asked of the
+ * server. (The Run and Debug view opens with the session: revealDebugView.)
+ */
+export async function simulateFunctionAtCursor(host?: Pick<CommandHost, "executeCommand">): Promise<boolean> {
   const editor = vscode.window.activeTextEditor;
   const snapshot = snapshotOf(editor);
   if (!editor || !snapshot) {
@@ -32,8 +70,24 @@ export async function simulateFunctionAtCursor(): Promise<boolean> {
     void vscode.window.showWarningMessage(resolution.message);
     return false;
   }
+  const config = resolution.config;
+  if (host) {
+    const position = editor.selection.active;
+    const reply = parseSimulateReply(
+      await within(
+        host.executeCommand("cwm.simulateAtCursor", [
+          editor.document.uri.toString(),
+          { line: position.line, character: position.character },
+        ]),
+        5_000,
+      ),
+    );
+    if (reply.args !== undefined) {
+      config.args = reply.args;
+    }
+  }
   const folder = vscode.workspace.getWorkspaceFolder(editor.document.uri);
-  return vscode.debug.startDebugging(folder, resolution.config as vscode.DebugConfiguration);
+  return vscode.debug.startDebugging(folder, config as vscode.DebugConfiguration);
 }
 
 /** Flips `cwm.features.inlayHints` where it is set (workspace, else user settings). */
@@ -97,7 +151,9 @@ export async function showModelStatus(host: CommandHost): Promise<void> {
     status = host.lastStatus();
     problem = errorText(error);
   }
-  const detail = problem ? `${describeStatus(status)}\n(${problem})` : describeStatus(status);
+  const server = host.serverDescription?.();
+  const lines = [describeStatus(status), server ? `Server: ${server}` : "Server: not found", problem ? `(${problem})` : ""];
+  const detail = lines.filter(Boolean).join("\n");
   const choice = await vscode.window.showInformationMessage(
     "cwm-lsp model status",
     { modal: true, detail },
@@ -107,13 +163,16 @@ export async function showModelStatus(host: CommandHost): Promise<void> {
   if (choice === "Restart Server") {
     await host.restart();
   } else if (choice === "Open Settings") {
-    await vscode.commands.executeCommand("workbench.action.openSettings", "cwm.");
+    await vscode.commands.executeCommand(
+      interpreterSettingsScope() === "Remote" ? "workbench.action.openRemoteSettings" : "workbench.action.openSettings",
+      interpreterSettingsScope() === "Remote" ? { query: "cwm." } : "cwm.",
+    );
   }
 }
 
 export function registerCommands(host: CommandHost): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand("cwm.simulateFunctionAtCursor", simulateFunctionAtCursor),
+    vscode.commands.registerCommand("cwm.simulateFunctionAtCursor", () => simulateFunctionAtCursor(host)),
     vscode.commands.registerCommand("cwm.togglePredictedValues", togglePredictedValues),
     vscode.commands.registerCommand("cwm.runAndCompare", (uri?: unknown, name?: unknown) =>
       runAndCompare(host, uri, name),

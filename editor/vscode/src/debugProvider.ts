@@ -3,7 +3,7 @@ import * as vscode from "vscode";
 import { parseDapEndpoint, SocketDebugAdapter } from "./dapEndpoint";
 import { resolveLaunchConfiguration, type CwmLaunchConfiguration } from "./debugConfig";
 import { snapshotOf } from "./editorSnapshot";
-import { debugAdapterCommand } from "./interpreter";
+import { debugAdapterCommand, type Interpreter } from "./interpreter";
 import { serverSettings } from "./settings";
 
 export const DEBUG_TYPE = "cwm";
@@ -31,7 +31,7 @@ export interface DebugAdapterHost {
   /** Reply of `cwm.dapEndpoint`; rejects when the server isn't running. */
   dapEndpoint(): Promise<unknown>;
   /** Interpreter for the standalone `cwm_lsp dap` fallback. */
-  interpreter(): Promise<string>;
+  interpreter(): Promise<Interpreter>;
   log(message: string): void;
 }
 
@@ -59,4 +59,21 @@ export class CwmDebugAdapterFactory implements vscode.DebugAdapterDescriptorFact
       });
     }
   }
+}
+
+/**
+ * Opens the Run and Debug view when a `cwm` session starts, however it was
+ * started (the command, F5, a launch configuration): VS Code 1.139 left the
+ * Explorer showing, so the imagined variables were out of sight. Respects
+ * `debug.openDebug: neverOpen`.
+ */
+export async function revealDebugView(session: Pick<vscode.DebugSession, "type">): Promise<boolean> {
+  if (session.type !== DEBUG_TYPE) {
+    return false;
+  }
+  if (vscode.workspace.getConfiguration("debug").get<string>("openDebug") === "neverOpen") {
+    return false;
+  }
+  await vscode.commands.executeCommand("workbench.view.debug");
+  return true;
 }

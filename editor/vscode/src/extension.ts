@@ -3,8 +3,8 @@ import * as vscode from "vscode";
 import { CwmServer } from "./client";
 import { registerCommands } from "./commands";
 import { onActivePythonEnvironmentChange } from "./discovery";
-import { CwmDebugAdapterFactory, CwmDebugConfigurationProvider, DEBUG_TYPE } from "./debugProvider";
-import { DEFAULT_INTERPRETER } from "./interpreter";
+import { CwmDebugAdapterFactory, CwmDebugConfigurationProvider, DEBUG_TYPE, revealDebugView } from "./debugProvider";
+import { DEFAULT_INTERPRETER, describeSource } from "./interpreter";
 import { ModelStatusBar } from "./statusBar";
 
 let server: CwmServer | undefined;
@@ -24,16 +24,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       modelStatus: () => current.modelStatus(),
       lastStatus: () => statusBar.status,
       restart: () => current.restart(),
+      serverDescription: () => (current.interpreter ? describeSource(current.interpreter) : undefined),
     }),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new CwmDebugConfigurationProvider()),
     vscode.debug.registerDebugAdapterDescriptorFactory(
       DEBUG_TYPE,
       new CwmDebugAdapterFactory({
         dapEndpoint: () => current.executeCommand("cwm.dapEndpoint"),
-        interpreter: async () => current.interpreter?.path ?? DEFAULT_INTERPRETER,
+        interpreter: async () => current.interpreter ?? { path: DEFAULT_INTERPRETER, source: "default" },
         log: (message) => output.appendLine(message),
       }),
     ),
+    vscode.debug.onDidStartDebugSession((session) => void revealDebugView(session)),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
       if (event.affectsConfiguration("cwm.interpreter")) {
         await current.restart();

@@ -25,6 +25,8 @@ export interface ServerSettings {
     returnFromLocals: boolean;
     /** A GGUF LoRA adapter; "": the default model's shipped one (if any), "none": none. */
     adapter: string;
+    /** URL of a server hosting the model (llama-server); "": `$CWM_LSP_ENDPOINT`, else in-process. */
+    endpoint: string;
   };
   prediction: { temperature: number; maxFrames: number; minConfidence: number };
   features: {
@@ -52,8 +54,9 @@ export const DEFAULT_SETTINGS: ServerSettings = {
     lineFlow: true,
     returnFromLocals: true,
     adapter: "",
+    endpoint: "",
   },
-  prediction: { temperature: 0.0, maxFrames: 200, minConfidence: 0.5 },
+  prediction: { temperature: 0.0, maxFrames: 200, minConfidence: 0.3 },
   features: { inlayHints: true, hover: true, codeLens: true, diagnostics: true, codeActions: true },
 };
 
@@ -91,6 +94,7 @@ export function serverSettings(config: ConfigReader): ServerSettings {
       lineFlow: readBoolean(config, "model.lineFlow", d.model.lineFlow),
       returnFromLocals: readBoolean(config, "model.returnFromLocals", d.model.returnFromLocals),
       adapter: readString(config, "model.adapter", d.model.adapter),
+      endpoint: readString(config, "model.endpoint", d.model.endpoint),
     },
     prediction: {
       temperature: readNumber(config, "prediction.temperature", d.prediction.temperature),

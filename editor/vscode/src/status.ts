@@ -77,10 +77,18 @@ function tooltipFor(status: ModelStatus, headline: string): string {
   return lines.join("\n");
 }
 
+/** " 22.0 tok/s" when the server has measured a speed, else "". */
+function speedText(status: ModelStatus): string {
+  return status.tokensPerSecond !== undefined && status.tokensPerSecond > 0
+    ? ` ${status.tokensPerSecond.toFixed(1)} tok/s`
+    : "";
+}
+
+/** The status bar item: state in words (never an icon alone), tooltip with details. */
 export function presentStatus(status: ModelStatus | undefined): StatusPresentation {
   if (!status) {
     return {
-      text: "$(loading~spin) CWM",
+      text: "$(loading~spin) CWM: starting",
       tooltip: "cwm-lsp: starting the language server…",
       severity: "normal",
     };
@@ -89,30 +97,27 @@ export function presentStatus(status: ModelStatus | undefined): StatusPresentati
   switch (status.state) {
     case "loading":
       return {
-        text: `$(loading~spin) CWM ${percent(status.progress)}`,
+        text: `$(loading~spin) CWM: loading model ${percent(status.progress)}`,
         tooltip: tooltipFor(status, `cwm-lsp: loading the model (${percent(status.progress)})`),
         severity: "normal",
       };
     case "ready":
       return {
-        text: "$(check) CWM",
+        text: `$(check) CWM: ready${speedText(status)}`,
         tooltip: tooltipFor(status, `cwm-lsp: ${name ?? "model"} ready`),
         severity: "normal",
       };
     case "busy": {
-      const speed =
-        status.tokensPerSecond !== undefined && status.tokensPerSecond > 0
-          ? ` ${status.tokensPerSecond.toFixed(1)} tok/s`
-          : "";
+      const speed = speedText(status);
       return {
-        text: `$(sync~spin) CWM${speed}`,
+        text: `$(sync~spin) CWM: predicting${speed}`,
         tooltip: tooltipFor(status, `cwm-lsp: predicting${speed ? ` at${speed}` : ""}`),
         severity: "normal",
       };
     }
     case "error":
       return {
-        text: "$(error) CWM",
+        text: "$(error) CWM: no model",
         tooltip: tooltipFor(status, "cwm-lsp: the model is not available"),
         severity: "error",
       };
@@ -122,7 +127,7 @@ export function presentStatus(status: ModelStatus | undefined): StatusPresentati
 /** Presentation when the language server itself could not start. */
 export function serverFailurePresentation(message: string): StatusPresentation {
   return {
-    text: "$(error) CWM",
+    text: "$(error) CWM: server not running",
     tooltip: `cwm-lsp: the language server is not running.\n${message}\nClick for details.`,
     severity: "error",
   };

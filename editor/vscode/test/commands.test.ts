@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 import {
+  parseSimulateReply,
   runAndCompare,
+  showModelStatus,
   simulateFunctionAtCursor,
   togglePredictedValues,
   UNTRUSTED_RUN_MESSAGE,
@@ -94,6 +96,28 @@ describe("simulate the function at the cursor", () => {
     ]);
   });
 
+  it("uses the inputs the code lens uses, asked of the server for the cursor's position", async () => {
+    stub.activeTextEditor = stub.editor("/p/sq.py", "# cwm: square(4)\n" + SOURCE, 2);
+    const { host, calls } = recordingHost();
+    host.executeCommand = (command, args) => {
+      calls.push({ command, args });
+      return Promise.resolve({ function: "square", cached: true, args: "4" });
+    };
+    assert.equal(await simulateFunctionAtCursor(host), true);
+    assert.deepEqual(calls, [{ command: "cwm.simulateAtCursor", args: ["file:///p/sq.py", { line: 2, character: 0 }] }]);
+    assert.equal(stub.startedDebugging[0].config.args, "4");
+  });
+
+  it("lets the model invent inputs when the server has none, or is not running", async () => {
+    stub.activeTextEditor = stub.editor("/p/sq.py", SOURCE, 1);
+    const { host } = recordingHost();
+    host.executeCommand = () => Promise.resolve({ function: "square", cached: false, args: null });
+    await simulateFunctionAtCursor(host);
+    host.executeCommand = () => Promise.reject(new Error("the cwm-lsp language server is not running"));
+    await simulateFunctionAtCursor(host);
+    assert.deepEqual(stub.startedDebugging.map((started) => "args" in started.config), [false, false]);
+  });
+
   it("works in an untrusted workspace (nothing runs)", async () => {
     stub.trusted = false;
     stub.activeTextEditor = stub.editor("/p/sq.py", SOURCE, 0);
@@ -105,6 +129,35 @@ describe("simulate the function at the cursor", () => {
     assert.equal(await simulateFunctionAtCursor(), false);
     assert.deepEqual(stub.startedDebugging, []);
     assert.equal(stub.messages.length, 1);
+  });
+});
+
+describe("the server's reply to cwm.simulateAtCursor", () => {
+  it("keeps the function and non-empty inputs, and nothing that is not a string", () => {
+    assert.deepEqual(parseSimulateReply({ function: "f", cached: true, args: "1, [2]" }), { function: "f", args: "1, [2]" });
+    assert.deepEqual(parseSimulateReply({ function: "f", args: " " }), { function: "f", args: undefined });
+    assert.deepEqual(parseSimulateReply(null), {});
+  });
+});
+
+describe("show model status", () => {
+  beforeEach(() => stub.reset());
+
+  it("says which server runs and where it was found", async () => {
+    const { host } = recordingHost();
+    host.modelStatus = () => Promise.resolve({ state: "ready", model: "/m.gguf" });
+    host.serverDescription = () => "/home/u/.local/bin/cwm-lsp (cwm-lsp on the PATH)";
+    await showModelStatus(host);
+    assert.match(stub.messages[0].detail ?? "", /^State: ready\nModel: \/m\.gguf\nServer: \/home\/u\/\.local\/bin\/cwm-lsp \(cwm-lsp on the PATH\)$/);
+  });
+
+  it("opens the Remote settings in a remote window, where the cwm settings are read", async () => {
+    stub.remoteName = "ssh-remote+box";
+    stub.nextChoice = "Open Settings";
+    const { host } = recordingHost();
+    await showModelStatus(host);
+    assert.match(stub.messages[0].detail ?? "", /Server: not found/);
+    assert.deepEqual(stub.executedCommands, [{ command: "workbench.action.openRemoteSettings", args: [{ query: "cwm." }] }]);
   });
 });
 

@@ -162,7 +162,7 @@ describe("socket debug adapter against a real socket", () => {
   it("is what the descriptor factory hands VS Code when the server names an endpoint", async () => {
     const factory = new CwmDebugAdapterFactory({
       dapEndpoint: () => Promise.resolve(endpoint),
-      interpreter: () => Promise.resolve("python3"),
+      interpreter: () => Promise.resolve({ path: "python3", source: "default" as const }),
       log: () => undefined,
     });
     const descriptor = await factory.createDebugAdapterDescriptor({ name: "s" } as never);

@@ -8,7 +8,7 @@ import {
   type EditorSnapshot,
   type ResolutionContext,
 } from "../src/debugConfig";
-import { CwmDebugAdapterFactory, CwmDebugConfigurationProvider } from "../src/debugProvider";
+import { CwmDebugAdapterFactory, CwmDebugConfigurationProvider, revealDebugView } from "../src/debugProvider";
 import { DEFAULT_SETTINGS } from "../src/settings";
 import { DebugAdapterExecutable, stub } from "./vscode-stub";
 
@@ -209,7 +209,7 @@ describe("debug adapter descriptor", () => {
     const logged: string[] = [];
     const factory = new CwmDebugAdapterFactory({
       dapEndpoint: () => Promise.reject(new Error("the cwm-lsp language server is not running")),
-      interpreter: () => Promise.resolve("/v/bin/python"),
+      interpreter: () => Promise.resolve({ path: "/v/bin/python", source: "setting" as const }),
       log: (message) => logged.push(message),
     });
     const descriptor = await factory.createDebugAdapterDescriptor({ name: "s" } as never);
@@ -219,12 +219,40 @@ describe("debug adapter descriptor", () => {
     assert.match(logged.join("\n"), /not running/);
   });
 
+  it("starts `cwm-lsp dap` when the server was found as the cwm-lsp executable on the PATH", async () => {
+    const factory = new CwmDebugAdapterFactory({
+      dapEndpoint: () => Promise.reject(new Error("not running")),
+      interpreter: () => Promise.resolve({ path: "/usr/local/bin/cwm-lsp", source: "path" as const, executable: true }),
+      log: () => undefined,
+    });
+    const descriptor = await factory.createDebugAdapterDescriptor({ name: "s" } as never);
+    assert.ok(descriptor instanceof DebugAdapterExecutable);
+    assert.equal(descriptor.command, "/usr/local/bin/cwm-lsp");
+    assert.deepEqual(descriptor.args, ["dap"]);
+  });
+
   it("falls back as well when the endpoint reply is malformed", async () => {
     const factory = new CwmDebugAdapterFactory({
       dapEndpoint: () => Promise.resolve({ transport: "carrier-pigeon", token: "t" }),
-      interpreter: () => Promise.resolve("python3"),
+      interpreter: () => Promise.resolve({ path: "python3", source: "default" as const }),
       log: () => undefined,
     });
     assert.ok((await factory.createDebugAdapterDescriptor({ name: "s" } as never)) instanceof DebugAdapterExecutable);
+  });
+});
+
+describe("the Run and Debug view", () => {
+  beforeEach(() => stub.reset());
+
+  it("opens when a cwm session starts, however it was started", async () => {
+    assert.equal(await revealDebugView({ type: "cwm" }), true);
+    assert.deepEqual(stub.executedCommands, [{ command: "workbench.view.debug", args: [] }]);
+  });
+
+  it("stays as it is for other debuggers, and when debug.openDebug is neverOpen", async () => {
+    assert.equal(await revealDebugView({ type: "debugpy" }), false);
+    stub.settings.global.set("debug.openDebug", "neverOpen");
+    assert.equal(await revealDebugView({ type: "cwm" }), false);
+    assert.deepEqual(stub.executedCommands, []);
   });
 });

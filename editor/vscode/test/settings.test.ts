@@ -25,8 +25,9 @@ describe("settings mapping", () => {
         lineFlow: true,
         returnFromLocals: true,
         adapter: "",
+        endpoint: "",
       },
-      prediction: { temperature: 0.0, maxFrames: 200, minConfidence: 0.5 },
+      prediction: { temperature: 0.0, maxFrames: 200, minConfidence: 0.3 },
       features: { inlayHints: true, hover: true, codeLens: true, diagnostics: true, codeActions: true },
     });
   });
@@ -43,6 +44,7 @@ describe("settings mapping", () => {
         "model.lineFlow": false,
         "model.returnFromLocals": false,
         "model.adapter": " /models/lora.gguf ",
+        "model.endpoint": " http://gpu-box:8080 ",
         "prediction.temperature": 0.7,
         "prediction.maxFrames": 50,
         "features.inlayHints": false,
@@ -63,6 +65,7 @@ describe("settings mapping", () => {
         lineFlow: false,
         returnFromLocals: false,
         adapter: "/models/lora.gguf",
+        endpoint: "http://gpu-box:8080",
       },
       prediction: { temperature: 0.7, maxFrames: 50, minConfidence: 0.5 },
       features: { inlayHints: false, hover: false, codeLens: false, diagnostics: false, codeActions: false },

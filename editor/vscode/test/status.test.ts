@@ -6,35 +6,48 @@ import { stub, ThemeColor } from "./vscode-stub";
 
 describe("status bar text from cwm/status", () => {
   it("shows loading progress as a percentage", () => {
-    assert.equal(presentStatus({ state: "loading", progress: 0.423 }).text, "$(loading~spin) CWM 42%");
+    assert.equal(presentStatus({ state: "loading", progress: 0.423 }).text, "$(loading~spin) CWM: loading model 42%");
   });
 
   it("clamps progress outside 0..1", () => {
-    assert.equal(presentStatus({ state: "loading", progress: 7 }).text, "$(loading~spin) CWM 100%");
-    assert.equal(presentStatus({ state: "loading" }).text, "$(loading~spin) CWM 0%");
+    assert.equal(presentStatus({ state: "loading", progress: 7 }).text, "$(loading~spin) CWM: loading model 100%");
+    assert.equal(presentStatus({ state: "loading" }).text, "$(loading~spin) CWM: loading model 0%");
   });
 
   it("shows ready with the model file in the tooltip", () => {
     const shown = presentStatus({ state: "ready", model: "/cache/qwen.gguf", format: "generic" });
-    assert.equal(shown.text, "$(check) CWM");
+    assert.equal(shown.text, "$(check) CWM: ready");
     assert.match(shown.tooltip, /qwen\.gguf ready/);
     assert.match(shown.tooltip, /generic format/);
   });
 
   it("shows busy with tokens per second", () => {
-    assert.equal(presentStatus({ state: "busy", tokensPerSecond: 21.96 }).text, "$(sync~spin) CWM 22.0 tok/s");
-    assert.equal(presentStatus({ state: "busy", tokensPerSecond: 0 }).text, "$(sync~spin) CWM");
+    assert.equal(presentStatus({ state: "busy", tokensPerSecond: 21.96 }).text, "$(sync~spin) CWM: predicting 22.0 tok/s");
+    assert.equal(presentStatus({ state: "busy", tokensPerSecond: 0 }).text, "$(sync~spin) CWM: predicting");
   });
 
   it("shows an error with the server's message", () => {
     const shown = presentStatus({ state: "error", message: "model file truncated: /m.gguf" });
-    assert.equal(shown.text, "$(error) CWM");
+    assert.equal(shown.text, "$(error) CWM: no model");
     assert.equal(shown.severity, "error");
     assert.match(shown.tooltip, /truncated/);
   });
 
   it("shows starting before the server reports", () => {
+    assert.equal(presentStatus(undefined).text, "$(loading~spin) CWM: starting");
     assert.match(presentStatus(undefined).tooltip, /starting/);
+  });
+
+  it("shows ready with the speed the server measured", () => {
+    assert.equal(presentStatus({ state: "ready", tokensPerSecond: 9.46 }).text, "$(check) CWM: ready 9.5 tok/s");
+  });
+
+  it("says every state in words, never with an icon alone", () => {
+    const states = [undefined, { state: "loading" as const }, { state: "ready" as const }, { state: "busy" as const }, { state: "error" as const }];
+    for (const status of states) {
+      assert.match(presentStatus(status).text.replace(/\$\([^)]*\)/g, ""), /CWM: \w+/);
+    }
+    assert.match(serverFailurePresentation("x").text, /server not running/);
   });
 
   it("accepts only status objects with a known state", () => {
@@ -62,7 +75,7 @@ describe("status bar item", () => {
     assert.equal(item.visible, true);
     assert.equal(item.command, "cwm.showModelStatus");
     bar.update({ state: "loading", progress: 0.5 });
-    assert.equal(item.text, "$(loading~spin) CWM 50%");
+    assert.equal(item.text, "$(loading~spin) CWM: loading model 50%");
     bar.update({ state: "error", message: "boom" });
     assert.deepEqual(item.backgroundColor, new ThemeColor("statusBarItem.errorBackground"));
     bar.update({ state: "ready" });

@@ -84,6 +84,8 @@ export interface StubEditor {
 export interface ShownMessage {
   severity: "error" | "warning" | "information";
   message: string;
+  /** A modal message's detail text. */
+  detail?: string;
 }
 
 /** Settings of section "cwm": global (user) and workspace values. */
@@ -107,8 +109,11 @@ export const stub = {
   statusBarItems: [] as StubStatusBarItem[],
   startedDebugging: [] as { folder: unknown; config: Record<string, unknown> }[],
   executedCommands: [] as { command: string; args: unknown[] }[],
+  /** `vscode.env.remoteName`: set for a remote window (code-server, SSH, WSL, containers). */
+  remoteName: undefined as string | undefined,
 
   reset(): void {
+    this.remoteName = undefined;
     this.trusted = true;
     this.activeTextEditor = undefined;
     this.settings = new StubSettings();
@@ -134,8 +139,11 @@ export const stub = {
   },
 };
 
-function show(severity: ShownMessage["severity"], message: string): Promise<string | undefined> {
-  stub.messages.push({ severity, message });
+function show(severity: ShownMessage["severity"], message: string, ...rest: unknown[]): Promise<string | undefined> {
+  const options = rest[0];
+  const detail =
+    typeof options === "object" && options !== null && "detail" in options ? String((options as { detail: unknown }).detail) : undefined;
+  stub.messages.push(detail === undefined ? { severity, message } : { severity, message, detail });
   return Promise.resolve(stub.nextChoice);
 }
 
@@ -143,9 +151,9 @@ export const window = {
   get activeTextEditor(): StubEditor | undefined {
     return stub.activeTextEditor;
   },
-  showErrorMessage: (message: string) => show("error", message),
-  showWarningMessage: (message: string) => show("warning", message),
-  showInformationMessage: (message: string) => show("information", message),
+  showErrorMessage: (message: string, ...rest: unknown[]) => show("error", message, ...rest),
+  showWarningMessage: (message: string, ...rest: unknown[]) => show("warning", message, ...rest),
+  showInformationMessage: (message: string, ...rest: unknown[]) => show("information", message, ...rest),
   setStatusBarMessage: (message: string) => {
     stub.messages.push({ severity: "information", message });
     return { dispose() {} };
@@ -198,6 +206,12 @@ export const workspace = {
         return Promise.resolve();
       },
     };
+  },
+};
+
+export const env = {
+  get remoteName(): string | undefined {
+    return stub.remoteName;
   },
 };
 

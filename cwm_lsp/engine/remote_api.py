@@ -1,0 +1,192 @@
+"""llama.cpp's ``llama-server`` API, as the remote engine uses it.
+
+Token-id prompts to ``/completion`` (``cache_prompt``, so the server's slot
+re-uses the longest common prefix and evaluates only the new tokens), GBNF
+``grammar``, ``n_probs`` with the probabilities computed from the raw logits
+(``post_sampling_probs`` off: the same numbers the in-process engine reports),
+``return_tokens``; ``/tokenize`` with pieces, ``/detokenize``, ``/props``,
+``/health``.  Answers are streamed, so a cancelled prediction closes its
+request.  The server's own counters (``timings.prompt_n``: prompt tokens
+evaluated, ``timings.cache_n``: taken from the cache) come back with each
+completion.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cwm_lsp.engine.remote_http import HttpClient, RemoteError, StopCheck
+
+
+@dataclass(frozen=True)
+class Candidate:
+    token: int
+    piece: bytes
+    logprob: float
+
+
+@dataclass
+class Completion:
+    """Tokens the server generated, each with its bytes and probability (raw logits)."""
+
+    tokens: list[int] = field(default_factory=list)
+    pieces: list[bytes] = field(default_factory=list)
+    probs: list[float] = field(default_factory=list)
+    #: per generated token, the top candidates by raw logit (when asked for more than one)
+    top: list[list[Candidate]] = field(default_factory=list)
+    #: "eos" (an end-of-generation token or the grammar's end), "limit", "word", "none"
+    stop_type: str = ""
+    #: the server's counters for this request: prompt tokens evaluated / taken from the cache
+    prompt_evaluated: int = 0
+    prompt_cached: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ServerProps:
+    """What ``/props`` says the server serves."""
+
+    model: str
+    n_ctx: int
+    total_slots: int
+    bos_text: str
+    eos_text: str
+    build: str
+    raw: dict[str, Any]
+
+
+class LlamaServerAPI:
+    """The calls the remote engine makes to one ``llama-server``."""
+
+    kind = "llama-server"
+
+    def __init__(self, client: HttpClient, *, model: str | None = None) -> None:
+        self.client = client
+        self.model = model
+
+    def health(self) -> bool:
+        try:
+            body = self.client.get("/health", retry=False)
+        except RemoteError:
+            return False
+        return isinstance(body, dict) and body.get("status") in ("ok", None)
+
+    def props(self) -> ServerProps:
+        body = self.client.get("/props")
+        if not isinstance(body, dict):
+            raise RemoteError(f"{self.client.base_url}/props is not an object", transient=False)
+        settings = body.get("default_generation_settings") or {}
+        n_ctx = int(settings.get("n_ctx") or body.get("n_ctx") or 0)
+        return ServerProps(
+            model=str(body.get("model_alias") or body.get("model_path") or ""),
+            n_ctx=n_ctx,
+            total_slots=int(body.get("total_slots") or 1),
+            bos_text=str(body.get("bos_token") or ""),
+            eos_text=str(body.get("eos_token") or ""),
+            build=str(body.get("build_info") or ""),
+            raw=body,
+        )
+
+    def n_vocab(self) -> int:
+        """The vocabulary size from ``/v1/models`` (0 when the server does not say)."""
+        try:
+            body = self.client.get("/v1/models")
+        except RemoteError:
+            return 0
+        for entry in (body or {}).get("data", []) if isinstance(body, dict) else []:
+            meta = entry.get("meta") or {}
+            if meta.get("n_vocab"):
+                return int(meta["n_vocab"])
+        return 0
+
+    def tokenize(self, text: str, *, special: bool) -> list[tuple[int, bytes]]:
+        """Token ids of ``text`` with each token's bytes (control tokens as their text)."""
+        body = self.client.post(
+            "/tokenize",
+            {"content": text, "add_special": False, "parse_special": special, "with_pieces": True},
+        )
+        out: list[tuple[int, bytes]] = []
+        for entry in _field(body, "tokens", list, self.client.base_url + "/tokenize"):
+            if isinstance(entry, dict):
+                piece = entry.get("piece", "")
+                data = bytes(piece) if isinstance(piece, list) else str(piece).encode("utf-8")
+                out.append((int(entry["id"]), data))
+            else:
+                out.append((int(entry), b""))
+        return out
+
+    def detokenize(self, tokens: Sequence[int]) -> str:
+        body = self.client.post("/detokenize", {"tokens": list(tokens)})
+        return str(_field(body, "content", str, self.client.base_url + "/detokenize"))
+
+    def complete(
+        self,
+        prompt: Sequence[int],
+        *,
+        n_predict: int,
+        temperature: float,
+        seed: int,
+        grammar: str | None = None,
+        n_probs: int = 1,
+        should_stop: StopCheck | None = None,
+    ) -> Completion:
+        payload: dict[str, Any] = {
+            "prompt": list(prompt),
+            "n_predict": n_predict,
+            "temperature": max(0.0, temperature),
+            "cache_prompt": True,
+            "n_probs": max(1, n_probs),
+            "post_sampling_probs": False,
+            "return_tokens": True,
+            "samplers": ["top_k", "temperature"],
+            "top_k": 64,
+            "seed": seed,
+        }
+        if self.model:
+            payload["model"] = self.model
+        if grammar:
+            payload["grammar"] = grammar
+        events = self.client.stream("/completion", payload, should_stop)
+        return _completion(events, self.client.base_url + "/completion")
+
+
+def _field(body: Any, name: str, kind: type, where: str) -> Any:
+    if not isinstance(body, dict) or not isinstance(body.get(name), kind):
+        raise RemoteError(f"{where} answered without {name!r}", transient=True)
+    return body[name]
+
+
+def _completion(events: list[dict[str, Any]], where: str) -> Completion:
+    out = Completion()
+    for event in events:
+        probs = event.get("completion_probabilities") or []
+        for entry in probs:
+            try:
+                token = int(entry["id"])
+                logprob = float(entry.get("logprob", 0.0))
+                piece = bytes(entry.get("bytes") or str(entry.get("token", "")).encode())
+            except (KeyError, TypeError, ValueError):
+                raise RemoteError(
+                    f"{where} sent a token entry it should not: {entry!r}"[:200], transient=True
+                ) from None
+            out.tokens.append(token)
+            out.pieces.append(piece)
+            out.probs.append(math.exp(logprob))
+            out.top.append(
+                [
+                    Candidate(int(c["id"]), bytes(c.get("bytes") or b""), float(c["logprob"]))
+                    for c in entry.get("top_logprobs") or []
+                ]
+            )
+        if event.get("stop"):
+            out.stop_type = str(event.get("stop_type") or "")
+            timings = event.get("timings") or {}
+            out.prompt_evaluated = int(timings.get("prompt_n") or 0)
+            out.prompt_cached = int(timings.get("cache_n") or 0)
+            out.seconds = (
+                float(timings.get("prompt_ms") or 0) + float(timings.get("predicted_ms") or 0)
+            ) / 1000
+    return out

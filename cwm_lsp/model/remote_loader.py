@@ -1,0 +1,149 @@
+"""A world model whose weights a server hosts: which endpoint, what it serves, connecting.
+
+The endpoint comes from ``ModelConfig.endpoint`` (``--endpoint``, the
+``model.endpoint`` setting), else the ``CWM_LSP_ENDPOINT`` environment
+variable; the API key only from ``CWM_LSP_API_KEY``.  The format is native
+CWM when the server's vocabulary holds the trace tokens, else generic.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from cwm_lsp.engine.remote import RemoteEngine
+from cwm_lsp.engine.remote_api import LlamaServerAPI, ServerProps
+from cwm_lsp.engine.remote_http import HttpClient, RemoteError, Retry, Timeouts
+from cwm_lsp.formats.native import NativeTokens
+from cwm_lsp.model.api import ModelConfig, ModelFormat, ModelInfo, ModelLoadError, Progress
+from cwm_lsp.model.world import LlamaWorldModel
+
+ENDPOINT_ENV = "CWM_LSP_ENDPOINT"
+API_KEY_ENV = "CWM_LSP_API_KEY"
+
+
+def endpoint_of(config: ModelConfig, origin_hint: str | None = None) -> tuple[str, str] | None:
+    """(URL, where it came from: "--endpoint", "settings" or CWM_LSP_ENDPOINT), or None."""
+    if config.endpoint:
+        return config.endpoint.rstrip("/"), origin_hint or "settings"
+    if config.endpoint is None:
+        url = os.environ.get(ENDPOINT_ENV, "").strip()
+        if url:
+            return url.rstrip("/"), ENDPOINT_ENV
+    return None
+
+
+@dataclass(frozen=True)
+class ServerReport:
+    """What ``cwm-lsp model info --endpoint`` says."""
+
+    info: ModelInfo
+    props: ServerProps
+    #: a repeated prompt's second answer took its tokens from the server's cache
+    prefix_cache: bool
+    cached_tokens: int
+    prompt_tokens: int
+
+
+def connect(config: ModelConfig, url: str) -> RemoteEngine:
+    """A remote engine on ``url``; raises ModelLoadError saying why the server cannot be used."""
+    try:
+        client = HttpClient(
+            url,
+            api_key=os.environ.get(API_KEY_ENV) or None,
+            timeouts=Timeouts(connect=config.connect_timeout, read=config.request_timeout),
+            retry=Retry(),
+        )
+    except ValueError as exc:
+        raise ModelLoadError(url, str(exc)) from None
+    api = LlamaServerAPI(client, model=config.endpoint_model or None)
+    try:
+        props = api.props()
+        n_vocab = api.n_vocab()
+    except RemoteError as exc:
+        raise ModelLoadError(url, str(exc)) from None
+    if props.n_ctx <= 0:
+        raise ModelLoadError(url, "the server does not say its context size (/props)")
+    return RemoteEngine(api, n_ctx=props.n_ctx, n_vocab=n_vocab, seed=config.seed, props=props)
+
+
+def remote_format(engine: RemoteEngine) -> ModelFormat:
+    """Native CWM when every trace token is one token of the server's vocabulary."""
+    try:
+        NativeTokens(engine)
+    except ModelLoadError:
+        return "generic"
+    except RemoteError as exc:
+        raise ModelLoadError(engine.name, str(exc)) from None
+    return "cwm"
+
+
+def _info(engine: RemoteEngine, origin: str, fmt: ModelFormat, props: ServerProps) -> ModelInfo:
+    return ModelInfo(
+        path=engine.name,
+        origin=origin,
+        format=fmt,
+        size_bytes=0,
+        name=os.path.basename(props.model) or props.model or engine.name,
+        n_ctx=engine.n_ctx,
+    )
+
+
+def load_remote_model(
+    config: ModelConfig,
+    progress: Progress | None = None,
+    *,
+    origin_hint: str | None = None,
+    constrained: bool = True,
+) -> LlamaWorldModel:
+    """The world model on the server ``config`` names (ModelLoadError when none can be used)."""
+    found = endpoint_of(config, origin_hint)
+    if found is None:
+        raise ModelLoadError("endpoint", "no endpoint is set")
+    url, origin = found
+    if progress is not None:
+        progress(0.0, f"connecting to {url}")
+    engine = connect(config, url)
+    fmt = remote_format(engine)
+    assert engine.props is not None
+    model = LlamaWorldModel(
+        engine, _info(engine, origin, fmt, engine.props), constrained=constrained
+    )
+    model.literal_values = config.value_grammar
+    model.line_flow = config.line_flow
+    model.return_locals = config.return_locals
+    if progress is not None:
+        progress(1.0, "ready")
+    return model
+
+
+def describe_server(config: ModelConfig, origin_hint: str | None = None) -> ServerReport:
+    """What the endpoint serves, its format, and whether its prefix cache answers.
+
+    The cache is checked by sending one short prompt twice: the second
+    answer's ``cache_n`` (tokens taken from the cache) says it.
+    """
+    found = endpoint_of(config, origin_hint)
+    if found is None:
+        raise ModelLoadError("endpoint", "no endpoint is set")
+    url, origin = found
+    engine = connect(config, url)
+    try:
+        fmt = remote_format(engine)
+        try:
+            prompt = engine.tokenize("def add(a, b):\n    return a + b\n" * 4)
+            engine.api.complete(prompt, n_predict=1, temperature=0.0, seed=0)
+            again = engine.api.complete(prompt, n_predict=1, temperature=0.0, seed=0)
+        except RemoteError as exc:
+            raise ModelLoadError(url, str(exc)) from None
+        props = engine.props
+        assert props is not None
+        return ServerReport(
+            info=_info(engine, origin, fmt, props),
+            props=props,
+            prefix_cache=again.prompt_cached > 0 and again.prompt_evaluated < len(prompt),
+            cached_tokens=again.prompt_cached,
+            prompt_tokens=len(prompt),
+        )
+    finally:
+        engine.close()
