@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cwm_lsp.engine import Accept, Engine, Pick, SequenceState
+from cwm_lsp.engine.borrowed_vocabulary import BorrowedVocabulary
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,7 +27,7 @@ class Diverged(Exception):
     """The true frame cannot be written: the format forced other text, or no token fits."""
 
 
-class TeacherEngine:
+class TeacherEngine(BorrowedVocabulary):
     """An :class:`~cwm_lsp.engine.Engine` that writes ``target`` (the frame being taught)."""
 
     def __init__(self, vocab: Engine) -> None:
@@ -60,39 +61,6 @@ class TeacherEngine:
     @property
     def name(self) -> str:
         return f"teacher over {self.vocab.name}"
-
-    def tokenize(self, text: str, *, special: bool = False) -> list[int]:
-        return self.vocab.tokenize(text, special=special)
-
-    def piece(self, token: int, *, special: bool = False) -> bytes:
-        return self.vocab.piece(token, special=special)
-
-    @property
-    def pieces(self) -> list[bytes]:
-        return self.vocab.pieces
-
-    def prefix_tokens(self, options: Sequence[bytes]) -> list[int]:
-        return self.vocab.prefix_tokens(options)
-
-    def text(self, tokens: Sequence[int], *, special: bool = True) -> str:
-        return self.vocab.text(tokens, special=special)
-
-    def token_id(self, text: str) -> int | None:
-        return self.vocab.token_id(text)
-
-    def is_eog(self, token: int) -> bool:
-        return self.vocab.is_eog(token)
-
-    @property
-    def bos_token(self) -> int:
-        return self.vocab.bos_token
-
-    @property
-    def eos_token(self) -> int:
-        return self.vocab.eos_token
-
-    def fim_tokens(self) -> tuple[int, int, int] | None:
-        return self.vocab.fim_tokens()
 
     # -- "evaluation": the answer is known ----------------------------------------------
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from cwm_lsp.engine import Accept, ContextFullError, Engine, Pick, SequenceState
+from cwm_lsp.engine.borrowed_vocabulary import BorrowedVocabulary
 from cwm_lsp.engine.sampling import pick
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 Noise = Literal["tokens", "bytes"]
 
 
-class RandomEngine:
+class RandomEngine(BorrowedVocabulary):
     """An :class:`~cwm_lsp.engine.Engine` over ``vocab`` whose every sample is noise."""
 
     def __init__(
@@ -90,39 +91,6 @@ class RandomEngine:
     @property
     def name(self) -> str:
         return f"random {self.noise} over {self.vocab.name}"
-
-    def tokenize(self, text: str, *, special: bool = False) -> list[int]:
-        return self.vocab.tokenize(text, special=special)
-
-    def piece(self, token: int, *, special: bool = False) -> bytes:
-        return self.vocab.piece(token, special=special)
-
-    @property
-    def pieces(self) -> list[bytes]:
-        return self.vocab.pieces
-
-    def prefix_tokens(self, options: Sequence[bytes]) -> list[int]:
-        return self.vocab.prefix_tokens(options)
-
-    def text(self, tokens: Sequence[int], *, special: bool = True) -> str:
-        return self.vocab.text(tokens, special=special)
-
-    def token_id(self, text: str) -> int | None:
-        return self.vocab.token_id(text)
-
-    def is_eog(self, token: int) -> bool:
-        return self.vocab.is_eog(token)
-
-    @property
-    def bos_token(self) -> int:
-        return self.vocab.bos_token
-
-    @property
-    def eos_token(self) -> int:
-        return self.vocab.eos_token
-
-    def fim_tokens(self) -> tuple[int, int, int] | None:
-        return self.vocab.fim_tokens()
 
     # -- "evaluation": a cache's bookkeeping, no network -------------------------------------
 
