@@ -130,7 +130,13 @@ async def test_kill_9_mid_prediction_is_reported_restarted_and_the_hints_arrive(
     )
     assert labels(found)[9].startswith("total = ")
     assert labels(found)[1].startswith("result = ")  # the document and its cached hints stayed
-    stats = await command(client, "cwm.stats")
+    # the first hints of count can be streamed ones: wait for its trace to finish
+    stats = await poll(
+        lambda: command(client, "cwm.stats"),
+        lambda s: s["inFlight"] == 0 and s["queued"] == 0,
+        MODEL_WAIT,
+        "count's prediction to finish",
+    )
     # add_one was not predicted again; count ran once more, on the new host
     assert stats["imagineCalls"] == calls_at_kill + 1
     assert stats["cached"] == cached_before + 1

@@ -80,7 +80,12 @@ fail(1)
 )
 async def client(lsp_client: LanguageClient, request: Any) -> AsyncIterator[None]:
     await lsp_client.initialize_session(
-        init_params(request.param, {"prediction": {"temperature": 0.0, "maxFrames": 20}})
+        # minConfidence 0: every predicted exception becomes a diagnostic (the shipped
+        # calibration would hide an unlikely one; test_calibrated_real.py covers that)
+        init_params(
+            request.param,
+            {"prediction": {"temperature": 0.0, "maxFrames": 20, "minConfidence": 0.0}},
+        )
     )
     open_text(lsp_client, URI, PROGRAM)
     yield
