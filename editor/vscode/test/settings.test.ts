@@ -67,7 +67,7 @@ describe("settings mapping", () => {
         adapter: "/models/lora.gguf",
         endpoint: "http://gpu-box:8080",
       },
-      prediction: { temperature: 0.7, maxFrames: 50, minConfidence: 0.5 },
+      prediction: { temperature: 0.7, maxFrames: 50, minConfidence: 0.3 },
       features: { inlayHints: false, hover: false, codeLens: false, diagnostics: false, codeActions: false },
     });
   });
