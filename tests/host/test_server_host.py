@@ -14,18 +14,16 @@ from typing import Any
 import pytest
 import pytest_lsp
 from lsp.conftest import (
-    REPO,
-    SERVER_COMMAND,
+    REAL_SERVER,
     command,
     edit_lines,
     hints,
     init_params,
     labels,
-    make_client,
     open_text,
     poll,
 )
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from .processes import hosts_under, still_running
 
@@ -63,11 +61,7 @@ count(3)
 
 @pytest_lsp.fixture(
     scope="module",
-    config=ClientServerConfig(
-        server_command=SERVER_COMMAND,
-        client_factory=make_client,
-        server_env={**os.environ, "PYTHONPATH": str(REPO)},
-    ),
+    config=REAL_SERVER,
 )
 async def client(lsp_client: LanguageClient) -> AsyncIterator[None]:
     await lsp_client.initialize_session(

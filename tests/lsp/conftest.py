@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lsprotocol import types
-from pytest_lsp import LanguageClient, client_capabilities, make_test_lsp_client
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities, make_test_lsp_client
 
 REPO = Path(__file__).resolve().parents[2]
 #: the real server, as an editor starts it
@@ -60,6 +61,14 @@ def make_client() -> LanguageClient:
         state.statuses.append(as_dict(params))
 
     return client
+
+
+#: the real server process, with this checkout on its path, for ``@pytest_lsp.fixture(config=…)``
+REAL_SERVER = ClientServerConfig(
+    server_command=SERVER_COMMAND,
+    client_factory=make_client,
+    server_env={**os.environ, "PYTHONPATH": str(REPO)},
+)
 
 
 def init_params(

@@ -17,17 +17,16 @@ from typing import Any
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from cwm_lsp.lsp.render import HIDDEN
 
 from .conftest import (
-    SERVER_COMMAND,
+    REAL_SERVER,
     command,
     hints,
     init_params,
     labels,
-    make_client,
     open_text,
     poll,
 )
@@ -57,11 +56,7 @@ scramble('calibration')
 
 @pytest_lsp.fixture(
     scope="module",
-    config=ClientServerConfig(
-        server_command=SERVER_COMMAND,
-        client_factory=make_client,
-        server_env={**os.environ, "PYTHONPATH": str(REPO)},
-    ),
+    config=REAL_SERVER,
 )
 async def client(lsp_client: LanguageClient, request: Any) -> AsyncIterator[None]:
     options = {"prediction": {"temperature": 0.0, "maxFrames": 20, "minConfidence": THRESHOLD}}

@@ -15,18 +15,17 @@ from typing import Any
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from cwm_lsp.source import parses
 
 from .conftest import (
-    SERVER_COMMAND,
+    REAL_SERVER,
     command,
     edit_lines,
     hints,
     init_params,
     labels,
-    make_client,
     open_text,
     poll,
 )
@@ -72,11 +71,7 @@ fail(1)
 @pytest_lsp.fixture(
     scope="module",
     params=["visual_studio_code", "neovim"],
-    config=ClientServerConfig(
-        server_command=SERVER_COMMAND,
-        client_factory=make_client,
-        server_env={**os.environ, "PYTHONPATH": str(REPO)},
-    ),
+    config=REAL_SERVER,
 )
 async def client(lsp_client: LanguageClient, request: Any) -> AsyncIterator[None]:
     await lsp_client.initialize_session(
