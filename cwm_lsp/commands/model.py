@@ -142,18 +142,27 @@ def _run_endpoint_info(url: str) -> int:
         return EXIT_BAD_INPUT
     info = report.info
     fmt = "native CWM (trace tokens)" if info.format == "cwm" else "generic (text frames)"
-    cache = (
-        f"yes ({report.cached_tokens} of {report.prompt_tokens} prompt tokens from the cache "
-        "on a repeat)"
-        if report.prefix_cache
-        else "no (a repeated prompt was evaluated again)"
+    props = report.props
+    if not report.cache_known:
+        cache = "unknown (the server does not say; vLLM does with --enable-prompt-tokens-details)"
+    elif report.prefix_cache:
+        cache = (
+            f"yes ({report.cached_tokens} of {report.prompt_tokens} prompt tokens from the "
+            "cache on a repeat)"
+        )
+    else:
+        cache = "no (a repeated prompt was evaluated again)"
+    slots = (
+        f"{info.n_ctx} tokens per slot, {props.total_slots} slot(s)"
+        if props.total_slots
+        else f"{info.n_ctx} tokens per request"
     )
     sys.stdout.write(
         f"endpoint: {info.path} ({info.origin})\n"
-        f"server:   {report.props.build or 'llama-server'}\n"
+        f"server:   {props.kind}" + (f" ({props.build})" if props.build else "") + "\n"
         f"model:    {info.name}\n"
         f"format: {fmt}\n"
-        f"context:  {info.n_ctx} tokens per slot, {report.props.total_slots} slot(s)\n"
+        f"context:  {slots}\n"
         f"prefix cache: {cache}\n"
     )
     return 0

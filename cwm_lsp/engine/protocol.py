@@ -25,12 +25,17 @@ ShouldStop = Callable[[], bool]
 
 
 class ModelLoadError(Exception):
-    """A model could not be loaded; the message names the path and the cause."""
+    """A model could not be loaded; the message names the path and the cause.
 
-    def __init__(self, path: str, cause: str) -> None:
+    ``transient``: the cause may pass by itself (a server that is not up yet,
+    or answers 503 while it loads), so loading again later may succeed.
+    """
+
+    def __init__(self, path: str, cause: str, *, transient: bool = False) -> None:
         super().__init__(f"cannot load model {path}: {cause}")
         self.path = path
         self.cause = cause
+        self.transient = transient
 
 
 class NoValidToken(RuntimeError):

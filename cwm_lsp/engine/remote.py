@@ -18,6 +18,17 @@ top candidates (by raw logits, as :func:`~cwm_lsp.engine.sampling.pick`
 tries them), and a new proposal starts after it.  Forced tokens the format
 pushes in between make the rest of a proposal stale; it is dropped.
 
+A step costs what it costs in-process: every request evaluates only tokens
+the server has not seen.  The server's prefix cache holds the history of the
+last request, but when a prompt is entirely cached llama-server still
+evaluates its last token again for the logits.  So no request is sent for a
+history the server has already evaluated: each proposal brings the server's
+top candidates (raw logits) at every position it generated, including the
+one after its last token (the position where a grammar that is complete
+makes the server end), and the choice there, the refused token's
+replacement or the next part's first token, is made from them.  The next
+request then starts with that new token.
+
 Confidence comes from the server's probabilities of the raw logits, the same
 numbers the in-process engine reports.
 """
@@ -33,7 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cwm_lsp.engine.protocol import Accept, ContextFullError, NoValidToken, Pick, SequenceState
-from cwm_lsp.engine.remote_api import Candidate, Completion, LlamaServerAPI, ServerProps
+from cwm_lsp.engine.remote_api import Candidate, Completion, ServerAPI, ServerProps
 from cwm_lsp.engine.remote_hints import Guidance
 from cwm_lsp.engine.remote_http import RemoteError
 
@@ -41,6 +52,8 @@ log = logging.getLogger(__name__)
 
 #: Candidates (by raw logit) a single constrained choice looks at, then more (as sampling.pick).
 CANDIDATE_WIDTHS = (64, 2048)
+#: Candidates a proposal brings at each position (a choice there needs no request).
+PROPOSAL_CANDIDATES = CANDIDATE_WIDTHS[0]
 #: Tokens a proposal asks for when no format said how long the part is.
 DEFAULT_PROPOSAL = 16
 #: Texts of end-of-generation tokens of common vocabularies, looked up once.
@@ -104,19 +117,38 @@ class _Proposal:
     base: list[int]
     completion: Completion
     used: int = 0
+    #: the server's top candidates (raw logits) after the last proposed token, when
+    #: it evaluated that token (it ended on the grammar's end, not on its limit)
+    after: list[Candidate] | None = None
 
     def next_for(self, owner: int, history: Sequence[int]) -> int | None:
-        """Index of the proposed token that would continue ``history`` (None: stale)."""
+        """Where ``history`` stands in the proposal: the index of the proposed token that
+        would continue it, ``len(tokens)`` when it holds them all (None: stale)."""
         if owner != self.owner or len(history) < len(self.base):
             return None
         k = len(history) - len(self.base)
-        if k >= len(self.completion.tokens):
+        if k > len(self.completion.tokens):
             return None
         if history[: len(self.base)] != self.base:
             return None
         if list(history[len(self.base) :]) != self.completion.tokens[:k]:
             return None
         return k
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One completion request: what was sent and what the server says it did."""
+
+    #: prompt tokens sent (the whole history)
+    sent: int
+    #: of them, the tokens the server had not evaluated for this engine's last request
+    new: int
+    #: the server's own counters: prompt tokens evaluated, taken from its cache
+    evaluated: int
+    cached: int
+    #: the server's time for the request (prompt and generation)
+    seconds: float
 
 
 @dataclass
@@ -128,10 +160,13 @@ class RemoteStats:
     tokens_proposed: int = 0
     tokens_taken: int = 0
     single_choices: int = 0
+    #: choices made from a proposal's candidates, with no request
+    choices_from_candidates: int = 0
     prompt_evaluated: int = 0
     prompt_cached: int = 0
-    #: per completion request: (prompt tokens sent, evaluated by the server, from its cache)
-    log: list[tuple[int, int, int]] = field(default_factory=list)
+    server_seconds: float = 0.0
+    #: every completion request, in order
+    log: list[RequestRecord] = field(default_factory=list)
 
 
 class RemoteEngine:
@@ -139,7 +174,7 @@ class RemoteEngine:
 
     def __init__(
         self,
-        api: LlamaServerAPI,
+        api: ServerAPI,
         *,
         n_ctx: int,
         n_vocab: int,
@@ -159,6 +194,9 @@ class RemoteEngine:
         self._history: list[int] = []
         self._owner = 0
         self._served: list[int] = []
+        #: the tokens the server evaluated in the last request: its prompt and every
+        #: generated token but the last (sampled, never evaluated)
+        self._evaluated: list[int] = []
         self._proposal: _Proposal | None = None
         self._guidance: Guidance | None = None
         self._pieces: dict[int, bytes] = {}
@@ -185,6 +223,8 @@ class RemoteEngine:
         pairs = self.api.tokenize(text, special=special)
         ids = [token for token, _ in pairs]
         for token, piece in pairs:
+            if not piece:
+                continue  # the server did not say (vLLM): asked for when needed
             if special:
                 self._special.setdefault(token, piece)
             else:
@@ -294,10 +334,7 @@ class RemoteEngine:
             raise ContextFullError(len(tokens), self.n_ctx)
         self._owner = id(owner)
         self._history = list(tokens)
-        served = self._served
-        n = min(len(served), len(tokens))
-        keep = next((i for i in range(n) if served[i] != tokens[i]), n)
-        return len(tokens) - keep
+        return len(tokens) - _common_prefix(self._evaluated, tokens)
 
     def sample(
         self,
@@ -317,6 +354,14 @@ class RemoteEngine:
 
         proposal = self._proposal
         k = proposal.next_for(self._owner, history) if proposal is not None else None
+        if proposal is not None and k is not None and k == len(proposal.completion.tokens):
+            # The server evaluated the whole history already: choose from what it said
+            # came next rather than ask again (it would evaluate the last token again).
+            self._proposal = None
+            chosen = self._from_candidates(proposal.after, ok, temperature, rng)
+            if chosen is not None:
+                return chosen
+            proposal, k = None, None
         if proposal is None or k is None:
             if self.proposal_tokens is not None:
                 proposal = self._propose(history, temperature)
@@ -328,8 +373,34 @@ class RemoteEngine:
             if ok(token):
                 self.stats.tokens_taken += 1
                 return Pick(token, proposal.completion.probs[k])
+            # Refused: the replacement is the constrained choice among the candidates the
+            # server gave at this very position (the same raw logits a request would get).
+            top = proposal.completion.top
+            self._proposal = None
+            chosen = self._from_candidates(top[k] if k < len(top) else None, ok, temperature, rng)
+            if chosen is not None:
+                return chosen
         self._proposal = None
         return self._choose(history, ok, allowed, temperature, rng)
+
+    def _from_candidates(
+        self,
+        candidates: Sequence[Candidate] | None,
+        ok: Accept,
+        temperature: float,
+        rng: np.random.Generator,
+    ) -> Pick | None:
+        """The constrained choice among a proposal's candidates at one position.
+
+        Only when the server sent as many as a single choice looks at: fewer means
+        it had no more to send (a tiny vocabulary) or was not asked for them.
+        """
+        if not candidates or len(candidates) < PROPOSAL_CANDIDATES:
+            return None
+        chosen = _pick_candidate(candidates, ok, temperature, rng)
+        if chosen is not None:
+            self.stats.choices_from_candidates += 1
+        return chosen
 
     def _request(
         self,
@@ -342,6 +413,8 @@ class RemoteEngine:
     ) -> Completion:
         guidance = self._guidance
         should_stop = guidance.should_stop if guidance is not None else None
+        new = len(prompt) - _common_prefix(self._evaluated, prompt)
+        self._evaluated = []  # unknown until the answer says
         completion = self.api.complete(
             prompt,
             n_predict=n_predict,
@@ -350,17 +423,31 @@ class RemoteEngine:
             grammar=grammar,
             n_probs=n_probs,
             should_stop=should_stop,
+            stop_tokens=guidance.stop_tokens if guidance is not None else (),
         )
         self.stats.requests += 1
         self.stats.prompt_evaluated += completion.prompt_evaluated
         self.stats.prompt_cached += completion.prompt_cached
-        self.stats.log.append((len(prompt), completion.prompt_evaluated, completion.prompt_cached))
+        self.stats.server_seconds += completion.seconds
+        self.stats.log.append(
+            RequestRecord(
+                sent=len(prompt),
+                new=new,
+                evaluated=completion.prompt_evaluated,
+                cached=completion.prompt_cached,
+                seconds=completion.seconds,
+            )
+        )
+        # Bytes the server sent (none from vLLM, whose pieces are asked for when needed).
         for token, piece in zip(completion.tokens, completion.pieces, strict=True):
-            self._pieces.setdefault(token, piece)
+            if piece:
+                self._pieces.setdefault(token, piece)
         for row in completion.top:
             for candidate in row:
-                self._pieces.setdefault(candidate.token, candidate.piece)
+                if candidate.piece:
+                    self._pieces.setdefault(candidate.token, candidate.piece)
         self._served = [*prompt, *completion.tokens]
+        self._evaluated = [*prompt, *completion.tokens[:-1]]
         return completion
 
     def _propose(self, history: list[int], temperature: float) -> _Proposal:
@@ -374,23 +461,25 @@ class RemoteEngine:
             n_predict=max(1, n_predict),
             temperature=temperature,
             grammar=grammar,
-            n_probs=1,
+            n_probs=PROPOSAL_CANDIDATES,
         )
+        after = None
         if (
             grammar is not None
             and len(completion.tokens) > 1
             and self.is_eog(completion.tokens[-1])
         ):
             # Once its grammar is complete the server may only end: that token is the
-            # grammar's, not the model's choice.
+            # grammar's, not the model's choice.  The candidates there are the model's
+            # for what follows the last real token.
             completion.tokens.pop()
             completion.probs.pop()
             completion.pieces.pop()
             if len(completion.top) > len(completion.tokens):
-                completion.top.pop()
+                after = completion.top.pop()
         self.stats.proposals += 1
         self.stats.tokens_proposed += len(completion.tokens)
-        proposal = _Proposal(self._owner, list(history), completion)
+        proposal = _Proposal(self._owner, list(history), completion, after=after)
         self._proposal = proposal
         return proposal
 
@@ -442,10 +531,16 @@ class RemoteEngine:
     def clear(self) -> None:
         self._proposal = None
         self._served = []
+        self._evaluated = []
 
     def close(self) -> None:
         self._proposal = None
         self.api.client.close()
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = min(len(a), len(b))
+    return next((i for i in range(n) if a[i] != b[i]), n)
 
 
 def _pick_candidate(

@@ -14,9 +14,9 @@ completion.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from cwm_lsp.engine.remote_http import HttpClient, RemoteError, StopCheck
 
@@ -42,24 +42,65 @@ class Completion:
     #: the server's counters for this request: prompt tokens evaluated / taken from the cache
     prompt_evaluated: int = 0
     prompt_cached: int = 0
+    #: False when the server did not say how much of the prompt its cache held
+    cache_known: bool = True
     seconds: float = 0.0
 
 
 @dataclass(frozen=True)
 class ServerProps:
-    """What ``/props`` says the server serves."""
+    """What the server says it serves (llama-server's ``/props``, vLLM's ``/v1/models``)."""
 
     model: str
     n_ctx: int
+    #: parallel slots (0: the server does not say; vLLM batches continuously)
     total_slots: int
     bos_text: str
     eos_text: str
     build: str
     raw: dict[str, Any]
+    #: "llama-server" or "vllm"
+    kind: str = "llama-server"
+
+
+class ServerAPI(Protocol):
+    """The calls the remote engine makes to one server, whatever its kind."""
+
+    kind: str
+    client: HttpClient
+    model: str | None
+
+    def health(self) -> bool: ...
+
+    def props(self) -> ServerProps: ...
+
+    def n_vocab(self) -> int: ...
+
+    def tokenize(self, text: str, *, special: bool) -> list[tuple[int, bytes]]: ...
+
+    def detokenize(self, tokens: Sequence[int]) -> str: ...
+
+    def complete(
+        self,
+        prompt: Sequence[int],
+        *,
+        n_predict: int,
+        temperature: float,
+        seed: int,
+        grammar: str | None = None,
+        n_probs: int = 1,
+        should_stop: StopCheck | None = None,
+        stop_tokens: Collection[int] = (),
+    ) -> Completion: ...
 
 
 class LlamaServerAPI:
-    """The calls the remote engine makes to one ``llama-server``."""
+    """The calls the remote engine makes to one ``llama-server``.
+
+    ``stop_tokens`` are not sent: llama-server has no stop by token id, and the
+    formats that need one (native CWM: ``<|frame_sep|>``) say it in their
+    grammar, by token id, which llama-server's GBNF can.
+    """
 
     kind = "llama-server"
 
@@ -88,6 +129,7 @@ class LlamaServerAPI:
             eos_text=str(body.get("eos_token") or ""),
             build=str(body.get("build_info") or ""),
             raw=body,
+            kind=self.kind,
         )
 
     def n_vocab(self) -> int:
@@ -132,6 +174,7 @@ class LlamaServerAPI:
         grammar: str | None = None,
         n_probs: int = 1,
         should_stop: StopCheck | None = None,
+        stop_tokens: Collection[int] = (),
     ) -> Completion:
         payload: dict[str, Any] = {
             "prompt": list(prompt),

@@ -29,6 +29,9 @@ class Guidance:
     grammar: GrammarSource | None = None
     max_tokens: int = 32
     should_stop: ShouldStop | None = None
+    #: tokens after which the part is over (a server that cannot say a token-level
+    #: grammar stops on them: vLLM's ``stop_token_ids``)
+    stop_tokens: frozenset[int] = frozenset()
 
 
 @contextmanager
@@ -38,13 +41,14 @@ def guided(
     *,
     max_tokens: int,
     should_stop: ShouldStop | None = None,
+    stop_tokens: frozenset[int] = frozenset(),
 ) -> Iterator[None]:
     """While the block runs, ``engine`` (if it takes guidance) proposes under ``grammar``."""
     setter = getattr(engine, "guide", None)
     if setter is None:
         yield
         return
-    previous = setter(Guidance(grammar, max_tokens, should_stop))
+    previous = setter(Guidance(grammar, max_tokens, should_stop, stop_tokens))
     try:
         yield
     finally:

@@ -143,7 +143,11 @@ class NativeFormat(FrameFormat):
         events = None if force is not None else list(self.ids.event_of)
         grammar = native_frame_grammar(events, {self.ids.end}, self.ids.frame_sep)
         with guided(
-            self.engine, lambda: grammar, max_tokens=FRAME_TOKEN_CAP + 1, should_stop=should_stop
+            self.engine,
+            lambda: grammar,
+            max_tokens=FRAME_TOKEN_CAP + 1,
+            should_stop=should_stop,
+            stop_tokens=frozenset({self.ids.frame_sep, self.ids.end}),
         ):
             return self._generate(dec, frames, force, should_stop)
 

@@ -44,6 +44,9 @@ class ModelSettings:
     #: seconds to connect to the endpoint, and to wait for each read of an answer
     connect_timeout: float = 5.0
     request_timeout: float = 120.0
+    #: seconds: the longest wait between tries to reach an endpoint that is not up
+    #: (0.5 s, then doubling up to this)
+    reconnect_max_delay: float = 30.0
 
 
 #: values whose calibrated confidence is below this show as ``?``: the lowest threshold at
@@ -92,6 +95,7 @@ class Settings:
             endpoint_model=self.model.endpoint_model,
             connect_timeout=self.model.connect_timeout,
             request_timeout=self.model.request_timeout,
+            reconnect_max_delay=self.model.reconnect_max_delay,
         )
 
 
@@ -175,6 +179,9 @@ def parse_settings(data: Any, base: Settings | None = None) -> Settings:
             ),
             connect_timeout=_float(m, "connectTimeout", base.model.connect_timeout, 0.1, 600.0),
             request_timeout=_float(m, "requestTimeout", base.model.request_timeout, 1.0, 3600.0),
+            reconnect_max_delay=_float(
+                m, "reconnectMaxDelay", base.model.reconnect_max_delay, 0.5, 3600.0
+            ),
         ),
         prediction=PredictionSettings(
             temperature=_float(p, "temperature", base.prediction.temperature, 0.0, 2.0),

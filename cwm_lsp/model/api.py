@@ -87,6 +87,12 @@ class ModelConfig:
     #: seconds: to connect to the endpoint, and to wait for each read of an answer
     connect_timeout: float = 5.0
     request_timeout: float = 120.0
+    #: tries to reach the endpoint when loading (0.5 s before the second, doubling);
+    #: the language server tries once per load and loads again by itself
+    connect_attempts: int = 5
+    #: seconds: the longest wait between the language server's loads of a model whose
+    #: server cannot be reached (the first after 0.5 s, then doubling up to this)
+    reconnect_max_delay: float = 30.0
     #: where the model runs: "inline" (this process; the CLI's default) or "process"
     #: (a model host child process, :mod:`cwm_lsp.host`: the server's and adapter's default)
     host: str = "inline"

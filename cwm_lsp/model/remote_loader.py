@@ -2,8 +2,10 @@
 
 The endpoint comes from ``ModelConfig.endpoint`` (``--endpoint``, the
 ``model.endpoint`` setting), else the ``CWM_LSP_ENDPOINT`` environment
-variable; the API key only from ``CWM_LSP_API_KEY``.  The format is native
-CWM when the server's vocabulary holds the trace tokens, else generic.
+variable; the API key only from ``CWM_LSP_API_KEY``.  The server's kind
+(llama-server or vLLM) is told from its answers
+(:func:`~cwm_lsp.engine.remote_vllm.detect_api`).  The format is native CWM
+when the server's vocabulary holds the trace tokens, else generic.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import os
 from dataclasses import dataclass
 
 from cwm_lsp.engine.remote import RemoteEngine
-from cwm_lsp.engine.remote_api import LlamaServerAPI, ServerProps
+from cwm_lsp.engine.remote_api import ServerProps
 from cwm_lsp.engine.remote_http import HttpClient, RemoteError, Retry, Timeouts
+from cwm_lsp.engine.remote_vllm import detect_api
 from cwm_lsp.formats.native import NativeTokens
 from cwm_lsp.model.api import ModelConfig, ModelFormat, ModelInfo, ModelLoadError, Progress
 from cwm_lsp.model.world import LlamaWorldModel
@@ -43,6 +46,9 @@ class ServerReport:
     prefix_cache: bool
     cached_tokens: int
     prompt_tokens: int
+    #: False when the server does not report its cache (vLLM without
+    #: --enable-prompt-tokens-details)
+    cache_known: bool = True
 
 
 def connect(config: ModelConfig, url: str) -> RemoteEngine:
@@ -52,16 +58,20 @@ def connect(config: ModelConfig, url: str) -> RemoteEngine:
             url,
             api_key=os.environ.get(API_KEY_ENV) or None,
             timeouts=Timeouts(connect=config.connect_timeout, read=config.request_timeout),
-            retry=Retry(),
+            # reaching it at all: as many tries as the caller wants (the language
+            # server tries once and loads again later by itself)
+            retry=Retry(attempts=max(1, config.connect_attempts)),
         )
     except ValueError as exc:
         raise ModelLoadError(url, str(exc)) from None
-    api = LlamaServerAPI(client, model=config.endpoint_model or None)
     try:
+        # llama-server answers /props; vLLM lists its models as owned_by "vllm"
+        api = detect_api(client, model=config.endpoint_model or None)
         props = api.props()
+        client.retry = Retry()
         n_vocab = api.n_vocab()
     except RemoteError as exc:
-        raise ModelLoadError(url, str(exc)) from None
+        raise ModelLoadError(url, str(exc), transient=exc.transient) from None
     if props.n_ctx <= 0:
         raise ModelLoadError(url, "the server does not say its context size (/props)")
     return RemoteEngine(api, n_ctx=props.n_ctx, n_vocab=n_vocab, seed=config.seed, props=props)
@@ -74,7 +84,7 @@ def remote_format(engine: RemoteEngine) -> ModelFormat:
     except ModelLoadError:
         return "generic"
     except RemoteError as exc:
-        raise ModelLoadError(engine.name, str(exc)) from None
+        raise ModelLoadError(engine.name, str(exc), transient=exc.transient) from None
     return "cwm"
 
 
@@ -104,7 +114,11 @@ def load_remote_model(
     if progress is not None:
         progress(0.0, f"connecting to {url}")
     engine = connect(config, url)
-    fmt = remote_format(engine)
+    try:
+        fmt = remote_format(engine)
+    except ModelLoadError:
+        engine.close()
+        raise
     assert engine.props is not None
     model = LlamaWorldModel(
         engine, _info(engine, origin, fmt, engine.props), constrained=constrained
@@ -144,6 +158,7 @@ def describe_server(config: ModelConfig, origin_hint: str | None = None) -> Serv
             prefix_cache=again.prompt_cached > 0 and again.prompt_evaluated < len(prompt),
             cached_tokens=again.prompt_cached,
             prompt_tokens=len(prompt),
+            cache_known=again.cache_known,
         )
     finally:
         engine.close()

@@ -20,6 +20,8 @@ class ModelStatus:
     restarts: int = 0
     #: the calibration file the model's confidences go through ("": raw probabilities)
     calibration: str = ""
+    #: seconds until the next try to reach a model server that could not be reached (0: none)
+    retry_in: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -31,4 +33,5 @@ class ModelStatus:
             "tokensPerSecond": round(self.tokens_per_second, 2),
             "restarts": self.restarts,
             "calibration": self.calibration,
+            "retryIn": round(self.retry_in, 3),
         }

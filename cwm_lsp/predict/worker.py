@@ -30,6 +30,10 @@ from cwm_lsp.predict.status import ModelStatus
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
+#: seconds before the first new try to load a model whose server could not be reached
+#: (then doubling, up to ``ModelConfig.reconnect_max_delay``)
+RECONNECT_FIRST_DELAY = 0.5
+
 #: load_model(config, progress) -> WorldModel; raises ModelLoadError.
 Loader = Callable[[ModelConfig, Progress], WorldModel]
 StatusListener = Callable[[ModelStatus], None]
@@ -80,6 +84,10 @@ class ModelWorker:
         self._dead_generation = -1
         self._death_lock = threading.Lock()
         self._wake = threading.Event()
+        #: the pending new try to reach a model server that was not up
+        self._reconnect_timer: threading.Timer | None = None
+        #: tries to reach it since the last load asked for (0: none failed)
+        self.reconnects = 0
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -94,6 +102,8 @@ class ModelWorker:
         """(Re)load the model on the worker thread, before any other queued job."""
         self._loaded.clear()
         self._config = config
+        self._cancel_reconnect()
+        self.reconnects = 0
         self._restart_policy.reset()
         self._set_status(
             state="loading", progress=0.0, message=f"loading {config.path or 'default model'}"
@@ -110,6 +120,7 @@ class ModelWorker:
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping = True
         self._wake.set()
+        self._cancel_reconnect()
         if self._current is not None:
             self._current.stop_requested = True
         for job in self._queue.pending():
@@ -256,7 +267,13 @@ class ModelWorker:
     def _queue_idle(self) -> bool:
         return not any(j.needs_model for j in self._queue.pending())
 
-    def _load(self, config: ModelConfig) -> None:
+    def _load(self, config: ModelConfig, *, reconnect: bool = False) -> None:
+        """Load ``config`` on the worker thread.
+
+        ``reconnect``: a new try to reach a model server that could not be
+        reached; the error status stays (and jobs keep failing at once) until
+        it answers.
+        """
         self.loads += 1
         old, self._model = self._model, None
         if old is not None:
@@ -264,28 +281,37 @@ class ModelWorker:
                 old.close()
             except Exception:
                 log.exception("closing the previous model failed")
-        self._load_error = None
+        if not reconnect:
+            self._load_error = None
 
         def progress(fraction: float, message: str) -> None:
+            if reconnect and fraction < 1.0:
+                return  # still the error status until the server answers
             self._set_status(
                 state="loading", progress=max(0.0, min(1.0, fraction)), message=message
             )
 
         started = time.monotonic()
         try:
-            model = self._loader(config, progress)
+            # one try to reach a server per load: the worker tries again by itself
+            model = self._loader(replace(config, connect_attempts=1), progress)
         except ModelDied as exc:
             # its process died while loading: one more death, restarted or given up on
             self._generation += 1
             self._model_died(self._generation, f"{exc} (while loading the model)")
             return
         except ModelLoadError as exc:
-            self._fail(str(exc), config)
+            if exc.transient and config is self._config and not self._stopping:
+                self._fail_and_reconnect(str(exc), config)
+            else:
+                self._fail(str(exc), config)
             return
         except Exception as exc:  # a broken file can make llama.cpp raise anything
             self._fail(f"cannot load model {config.path or 'default'}: {exc}", config)
             return
         self._model = model
+        self._load_error = None
+        self.reconnects = 0
         self._generation += 1
         if isinstance(model, HostedModel):
             generation = self._generation
@@ -299,8 +325,48 @@ class ModelWorker:
             model=info.path,
             format=info.format,
             calibration=_calibration_path(model),
+            retry_in=0.0,
         )
         self._loaded.set()
+
+    # -- a model server that cannot be reached ------------------------------------------------
+
+    def _fail_and_reconnect(self, message: str, config: ModelConfig) -> None:
+        """The server could not be reached (not up yet, or loading): say so, fail the
+        jobs that wait, and load again after a wait that doubles up to the setting's cap."""
+        cap = max(RECONNECT_FIRST_DELAY, config.reconnect_max_delay)
+        delay = min(cap, RECONNECT_FIRST_DELAY * 2 ** min(self.reconnects, 30))
+        self.reconnects += 1
+        log.warning("%s; trying again in %g s", message, delay)
+        self._fail(f"{message}; cwm tries again by itself", config, retry_in=delay)
+
+        def due() -> None:
+            if self._stopping or self._config is not config:
+                return
+            self._queue.put(
+                Job(
+                    fn=lambda ctx: self._reconnect(config),
+                    priority=Priority.LOAD,
+                    needs_model=False,
+                    label="reconnect",
+                )
+            )
+
+        timer = threading.Timer(delay, due)
+        timer.daemon = True
+        self._cancel_reconnect()
+        self._reconnect_timer = timer
+        timer.start()
+
+    def _reconnect(self, config: ModelConfig) -> None:
+        if self._stopping or self._config is not config:
+            return  # another load was asked for meanwhile
+        self._load(config, reconnect=True)
+
+    def _cancel_reconnect(self) -> None:
+        timer, self._reconnect_timer = self._reconnect_timer, None
+        if timer is not None:
+            timer.cancel()
 
     # -- a model host that died -------------------------------------------------------------
 
@@ -402,10 +468,17 @@ class ModelWorker:
                 log.exception("closing the dead model failed")
         self._fail(message, config or ModelConfig())
 
-    def _fail(self, message: str, config: ModelConfig) -> None:
-        log.error("%s", message)
+    def _fail(self, message: str, config: ModelConfig, *, retry_in: float = 0.0) -> None:
+        if not retry_in:
+            log.error("%s", message)
         self._load_error = message
-        self._set_status(state="error", progress=0.0, message=message, model=config.path or "")
+        self._set_status(
+            state="error",
+            progress=0.0,
+            message=message,
+            model=config.path or "",
+            retry_in=retry_in,
+        )
         self._loaded.set()
         # jobs queued while loading fail now instead of waiting forever
         for job in self._queue.pending():

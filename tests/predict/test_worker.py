@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
 
-from cwm_lsp.model.api import ModelConfig
+from cwm_lsp.model.api import ModelConfig, ModelLoadError
 from cwm_lsp.predict import JobContext, ModelExecutor, ModelUnavailable, ModelWorker, Priority
 
 from .scripted_model import ScriptedModel
@@ -135,3 +136,62 @@ def test_job_context_hands_over_the_model(worker: ModelWorker, model: ScriptedMo
         return ctx.model is model and not ctx.should_stop()
 
     assert worker.submit(job, Priority.ACTIVE).result(5)
+
+
+def test_a_server_that_is_not_up_is_tried_again_with_growing_waits_until_it_answers(
+    model: ScriptedModel,
+) -> None:
+    """The editor may start before the model server: each load tries once, the status
+    says why it failed, jobs fail at once meanwhile, and the worker loads again by
+    itself after 0.5 s, then 1 s, ... up to the cap, until the server answers."""
+    up = threading.Event()
+    tries: list[int] = []
+    statuses: list[tuple[str, str, float]] = []
+
+    def load(config: ModelConfig, progress: object) -> ScriptedModel:
+        tries.append(config.connect_attempts)
+        if not up.is_set():
+            raise ModelLoadError(
+                "http://127.0.0.1:9", "cannot reach http://127.0.0.1:9/props: connection refused",
+                transient=True,
+            )  # fmt: skip
+        return model
+
+    w = ModelWorker(load, on_status=lambda s: statuses.append((s.state, s.message, s.retry_in)))  # type: ignore[arg-type]
+    w.start(ModelConfig(endpoint="http://127.0.0.1:9", reconnect_max_delay=1.0))
+    try:
+        deadline = time.monotonic() + 10
+        while len(tries) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(tries) >= 3 and set(tries) == {1}  # one try per load, the worker retries
+        assert w.status.state == "error"
+        assert "cannot reach http://127.0.0.1:9/props: connection refused" in w.status.message
+        waits = [retry for state, _, retry in statuses if state == "error"]
+        assert waits[:2] == [0.5, 1.0] and max(waits) == 1.0  # doubling, up to the cap
+        assert isinstance(w.submit(lambda ctx: None).exception(5), ModelUnavailable)  # at once
+
+        up.set()
+        deadline = time.monotonic() + 10
+        while w.status.state != "ready" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert w.status.state == "ready" and w.status.retry_in == 0
+        assert w.submit(lambda ctx: ctx.model is model).result(5)
+    finally:
+        w.stop()
+
+
+def test_a_load_error_that_will_not_pass_is_not_tried_again(model: ScriptedModel) -> None:
+    tries: list[str] = []
+
+    def load(config: ModelConfig, progress: object) -> ScriptedModel:
+        tries.append("load")
+        raise ModelLoadError("http://127.0.0.1:9", "/props answered 401: bad key")
+
+    w = ModelWorker(load)  # type: ignore[arg-type]
+    w.start(ModelConfig(endpoint="http://127.0.0.1:9", reconnect_max_delay=0.5))
+    try:
+        assert w.wait_loaded(5)
+        time.sleep(1.2)
+        assert tries == ["load"] and w.status.state == "error" and w.status.retry_in == 0
+    finally:
+        w.stop()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -86,21 +87,76 @@ def test_each_native_frame_is_one_request(tiny_remote: LlamaWorldModel) -> None:
     session.close()
 
 
-def test_remote_steps_evaluate_only_the_new_tokens(default_remote: LlamaWorldModel) -> None:
+COLLATZ = """\
+def collatz_steps(n):
+    steps = 0
+    while n != 1:
+        if n % 2 == 0:
+            n = n // 2
+        else:
+            n = 3 * n + 1
+        steps += 1
+    return steps
+"""
+
+
+def _steps(world: LlamaWorldModel, count: int) -> list[list[Any]]:
+    """The requests of each of ``count`` steps of a collatz session (one loop: 4 lines)."""
+    engine = world.engine
+    assert isinstance(engine, RemoteEngine)
+    session = world.session(COLLATZ, "collatz_steps", args="27", max_frames=count + 4)
+    session.reset()
+    per_step = []
+    for _ in range(count):
+        start = len(engine.stats.log)
+        session.step()
+        per_step.append(engine.stats.log[start:])
+    session.close()
+    return per_step
+
+
+def test_each_request_sends_the_whole_history_as_token_ids_with_the_prompt_cache_on(
+    default_remote: LlamaWorldModel,
+) -> None:
     engine = default_remote.engine
     assert isinstance(engine, RemoteEngine)
-    start = len(engine.stats.log)
-    default_remote.imagine(
-        "def f(n):\n    t = 0\n    for i in range(n):\n        t += i\n    return t\n",
-        "f",
-        "4",
-        max_frames=12,
-    )
-    later = engine.stats.log[start + 1 :]
-    assert later
-    for sent, evaluated, cached in later:
-        assert cached >= sent - 64, (sent, evaluated, cached)  # the server's own counters
-        assert evaluated <= 64
+    client = engine.api.client
+    sent: list[dict[str, Any]] = []
+    stream = client.stream
+
+    def spy(path: str, payload: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        sent.append(payload)
+        return stream(path, payload, *args, **kwargs)
+
+    client.stream = spy  # type: ignore[method-assign]
+    try:
+        _steps(default_remote, 4)
+    finally:
+        client.stream = stream  # type: ignore[method-assign]
+    assert len(sent) >= 4
+    for before, after in pairwise(sent):
+        assert after["cache_prompt"] is True
+        assert all(isinstance(t, int) for t in after["prompt"])
+        # a session only moves on: each request's prompt is the history so far, whole
+        assert after["prompt"][: len(before["prompt"])] == before["prompt"]
+        assert after["n_probs"] == 64  # the candidates a choice needs, with the proposal
+
+
+def test_after_the_first_step_each_step_evaluates_only_its_new_tokens(
+    default_remote: LlamaWorldModel,
+) -> None:
+    """From the server's own counters (timings.prompt_n, cache_n): every request after
+    the first evaluates exactly the tokens the server had not evaluated yet, never its
+    last one again, so a step costs the same at step 14 as at step 2."""
+    per_step = _steps(default_remote, 14)
+    later = per_step[1:]  # the first step sends the prompt (evaluated once per server)
+    for records in later:
+        for record in records:
+            assert record.evaluated == record.new, record
+            assert record.cached + record.evaluated == record.sent, record
+    evaluated = [sum(r.evaluated for r in records) for records in later]
+    assert max(evaluated) <= 16, evaluated
+    assert max(evaluated[-4:]) <= max(evaluated[:4]), evaluated  # the same loop, later
 
 
 def test_cli_trace_with_endpoint_prints_the_in_process_frames(
@@ -127,6 +183,7 @@ def test_model_info_says_what_the_endpoint_serves(default_server: LlamaServer) -
         capture_output=True, text=True, timeout=120, cwd=REPO_ROOT, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    assert "server:   llama-server" in result.stdout
     assert "format: generic" in result.stdout
     assert "prefix cache: yes" in result.stdout
     assert default_server.url in result.stdout

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -84,3 +85,49 @@ async def test_an_endpoint_that_is_not_up_is_said_and_requests_still_answer_at_o
         "the error status",
     )
     assert f"cannot reach {url}/props: connection refused" in status["message"]
+
+
+async def test_an_editor_started_before_its_server_gets_hints_once_the_server_is_up(
+    lsp_client: LanguageClient, llama_server_binary: Path, default_gguf: Path, tmp_path: Path
+) -> None:
+    """Nothing listens on the endpoint when the language server starts: the status says
+    so, requests answer at once, and the server keeps trying (0.5 s, doubling up to
+    ``reconnectMaxDelay``); once llama-server is up on that port the model loads by
+    itself and hints arrive, with nothing done in the editor."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    options = {
+        "model": {"endpoint": url, "connectTimeout": 1.0, "reconnectMaxDelay": 2.0},
+        "prediction": {"maxFrames": 8},
+    }
+    await lsp_client.initialize_session(init_params("visual_studio_code", options))
+    open_text(lsp_client, URI, PROGRAM)
+    status = await poll(
+        lambda: command(lsp_client, "cwm.modelStatus"),
+        lambda s: s["state"] == "error",
+        60,
+        "the error status",
+    )
+    assert f"cannot reach {url}/props: connection refused" in status["message"]
+    assert status["retryIn"] > 0
+    started = time.monotonic()
+    assert await hints(lsp_client, URI) == []
+    assert time.monotonic() - started < 2.0
+
+    server = LlamaServer(default_gguf, port=port, ctx=2048, log=tmp_path / "server.log")
+    server.start()
+    try:
+        found = await poll(
+            lambda: hints(lsp_client, URI),
+            lambda h: 1 in labels(h),
+            MODEL_WAIT,
+            "hints once the server is up",
+        )
+        assert labels(found)[1] == "result = 5"
+        status = await command(lsp_client, "cwm.modelStatus")
+        assert status["model"] == url and status["retryIn"] == 0
+        # the editor was told, with nothing asked of it: error, then ready
+        states: list[str] = [s["state"] for s in lsp_client.statuses]  # type: ignore[attr-defined]
+        assert "ready" in states[states.index("error") :]
+    finally:
+        server.stop()
