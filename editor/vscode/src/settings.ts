@@ -9,6 +9,10 @@ export interface ConfigReader {
   get<T>(section: string): T | undefined;
 }
 
+/** Values of `cwm.model.host` (the server's `model.host`). */
+export const MODEL_HOSTS = ["", "process", "inline"] as const;
+export type ModelHost = (typeof MODEL_HOSTS)[number];
+
 export interface ServerSettings {
   model: {
     path: string;
@@ -25,8 +29,18 @@ export interface ServerSettings {
     returnFromLocals: boolean;
     /** A GGUF LoRA adapter; "": the default model's shipped one (if any), "none": none. */
     adapter: string;
+    /** Where the model runs: a model host child process, or inline in the server; "": `$CWM_LSP_MODEL_HOST`, else "process". */
+    host: ModelHost;
     /** URL of a server hosting the model (llama-server); "": `$CWM_LSP_ENDPOINT`, else in-process. */
     endpoint: string;
+    /** The model's name on a server that hosts several; "": the server's own. */
+    endpointModel: string;
+    /** Seconds to connect to the endpoint. */
+    connectTimeout: number;
+    /** Seconds to wait for each read of the endpoint's answer. */
+    requestTimeout: number;
+    /** Seconds: the longest wait between tries to reach an endpoint that is not up (0.5 s, doubling up to this). */
+    reconnectMaxDelay: number;
   };
   prediction: { temperature: number; maxFrames: number; minConfidence: number };
   features: {
@@ -54,7 +68,12 @@ export const DEFAULT_SETTINGS: ServerSettings = {
     lineFlow: true,
     returnFromLocals: true,
     adapter: "",
+    host: "",
     endpoint: "",
+    endpointModel: "",
+    connectTimeout: 5,
+    requestTimeout: 120,
+    reconnectMaxDelay: 30,
   },
   prediction: { temperature: 0.0, maxFrames: 200, minConfidence: 0.3 },
   features: { inlayHints: true, hover: true, codeLens: true, diagnostics: true, codeActions: true },
@@ -63,6 +82,16 @@ export const DEFAULT_SETTINGS: ServerSettings = {
 function readString(config: ConfigReader, key: string, fallback: string): string {
   const value = config.get<unknown>(key);
   return typeof value === "string" ? value.trim() : fallback;
+}
+
+function readChoice<T extends string>(
+  config: ConfigReader,
+  key: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const value = readString(config, key, fallback);
+  return (choices as readonly string[]).includes(value) ? (value as T) : fallback;
 }
 
 function readInteger(config: ConfigReader, key: string, fallback: number): number {
@@ -94,7 +123,12 @@ export function serverSettings(config: ConfigReader): ServerSettings {
       lineFlow: readBoolean(config, "model.lineFlow", d.model.lineFlow),
       returnFromLocals: readBoolean(config, "model.returnFromLocals", d.model.returnFromLocals),
       adapter: readString(config, "model.adapter", d.model.adapter),
+      host: readChoice(config, "model.host", MODEL_HOSTS, d.model.host),
       endpoint: readString(config, "model.endpoint", d.model.endpoint),
+      endpointModel: readString(config, "model.endpointModel", d.model.endpointModel),
+      connectTimeout: readNumber(config, "model.connectTimeout", d.model.connectTimeout),
+      requestTimeout: readNumber(config, "model.requestTimeout", d.model.requestTimeout),
+      reconnectMaxDelay: readNumber(config, "model.reconnectMaxDelay", d.model.reconnectMaxDelay),
     },
     prediction: {
       temperature: readNumber(config, "prediction.temperature", d.prediction.temperature),

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { DEFAULT_SETTINGS } from "../src/settings";
+import { DEFAULT_SETTINGS, MODEL_HOSTS } from "../src/settings";
 
 interface Manifest {
   main: string;
@@ -10,7 +10,19 @@ interface Manifest {
   capabilities: { untrustedWorkspaces: { supported: string } };
   contributes: {
     commands: { command: string }[];
-    configuration: { properties: Record<string, { default: unknown; markdownDescription?: string }> };
+    configuration: {
+      properties: Record<
+        string,
+        {
+          default: unknown;
+          markdownDescription?: string;
+          enum?: unknown[];
+          enumDescriptions?: string[];
+          minimum?: number;
+          maximum?: number;
+        }
+      >;
+    };
     debuggers: {
       type: string;
       configurationAttributes: { launch: { properties: Record<string, unknown> } };
@@ -56,6 +68,20 @@ describe("package.json contributions", () => {
       assert.equal(properties[key].default, value, key);
       assert.ok(properties[key].markdownDescription, `${key} has a description`);
     }
+  });
+
+  it("offers the server's model hosts for cwm.model.host, each described", () => {
+    const host = manifest.contributes.configuration.properties["cwm.model.host"];
+    assert.deepEqual(host.enum, [...MODEL_HOSTS]);
+    assert.equal(host.enumDescriptions?.length, MODEL_HOSTS.length);
+  });
+
+  it("bounds the endpoint's timeouts as the server clamps them", () => {
+    const properties = manifest.contributes.configuration.properties;
+    const bounds = (key: string) => [properties[key].minimum, properties[key].maximum];
+    assert.deepEqual(bounds("cwm.model.connectTimeout"), [0.1, 600]);
+    assert.deepEqual(bounds("cwm.model.requestTimeout"), [1, 3600]);
+    assert.deepEqual(bounds("cwm.model.reconnectMaxDelay"), [0.5, 3600]);
   });
 
   it("contributes the cwm debugger with the launch attributes of the contract", () => {

@@ -25,7 +25,12 @@ describe("settings mapping", () => {
         lineFlow: true,
         returnFromLocals: true,
         adapter: "",
+        host: "",
         endpoint: "",
+        endpointModel: "",
+        connectTimeout: 5,
+        requestTimeout: 120,
+        reconnectMaxDelay: 30,
       },
       prediction: { temperature: 0.0, maxFrames: 200, minConfidence: 0.3 },
       features: { inlayHints: true, hover: true, codeLens: true, diagnostics: true, codeActions: true },
@@ -44,7 +49,12 @@ describe("settings mapping", () => {
         "model.lineFlow": false,
         "model.returnFromLocals": false,
         "model.adapter": " /models/lora.gguf ",
+        "model.host": "inline",
         "model.endpoint": " http://gpu-box:8080 ",
+        "model.endpointModel": " qwen-coder ",
+        "model.connectTimeout": 2.5,
+        "model.requestTimeout": 300,
+        "model.reconnectMaxDelay": 0.5,
         "prediction.temperature": 0.7,
         "prediction.maxFrames": 50,
         "features.inlayHints": false,
@@ -65,7 +75,12 @@ describe("settings mapping", () => {
         lineFlow: false,
         returnFromLocals: false,
         adapter: "/models/lora.gguf",
+        host: "inline",
         endpoint: "http://gpu-box:8080",
+        endpointModel: "qwen-coder",
+        connectTimeout: 2.5,
+        requestTimeout: 300,
+        reconnectMaxDelay: 0.5,
       },
       prediction: { temperature: 0.7, maxFrames: 50, minConfidence: 0.3 },
       features: { inlayHints: false, hover: false, codeLens: false, diagnostics: false, codeActions: false },
@@ -79,6 +94,30 @@ describe("settings mapping", () => {
     assert.equal(settings.model.contextSize, DEFAULT_SETTINGS.model.contextSize);
     assert.equal(settings.prediction.maxFrames, DEFAULT_SETTINGS.prediction.maxFrames);
     assert.equal(settings.features.hover, true);
+  });
+
+  it("passes each model host through and replaces an unknown one by the default", () => {
+    for (const host of ["", "process", "inline"]) {
+      assert.equal(serverSettings(reader({ "model.host": host })).model.host, host);
+    }
+    assert.equal(serverSettings(reader({ "model.host": " process " })).model.host, "process");
+    assert.equal(serverSettings(reader({ "model.host": "gpu" })).model.host, "");
+    assert.equal(serverSettings(reader({ "model.host": 1 })).model.host, "");
+  });
+
+  it("keeps the endpoint's timeouts fractional and replaces ill-typed ones by the defaults", () => {
+    const model = serverSettings(
+      reader({ "model.connectTimeout": 0.1, "model.requestTimeout": "slow", "model.reconnectMaxDelay": Number.NaN }),
+    ).model;
+    assert.equal(model.connectTimeout, 0.1);
+    assert.equal(model.requestTimeout, DEFAULT_SETTINGS.model.requestTimeout);
+    assert.equal(model.reconnectMaxDelay, DEFAULT_SETTINGS.model.reconnectMaxDelay);
+  });
+
+  it("sends a changed model host and endpoint model with didChangeConfiguration", () => {
+    const params = didChangeConfigurationParams(reader({ "model.host": "inline", "model.endpointModel": "cwm" }));
+    assert.equal(params.settings.cwm.model.host, "inline");
+    assert.equal(params.settings.cwm.model.endpointModel, "cwm");
   });
 
   it("turns each decoding switch off on its own and keeps the others on", () => {
