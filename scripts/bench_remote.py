@@ -67,7 +67,10 @@ BATCH_THREADS = 0
 
 def load(endpoint: str | None, *, proposals: bool = True) -> LlamaWorldModel:
     # one decode thread (the default), batches on BATCH_THREADS, as the server
-    config = ModelConfig(endpoint=endpoint or "", n_ctx=CTX, n_threads_batch=BATCH_THREADS)
+    # the GGUF alone on both sides: the server is started without the shipped adapter
+    config = ModelConfig(
+        endpoint=endpoint or "", adapter="", n_ctx=CTX, n_threads_batch=BATCH_THREADS
+    )
     world = load_model(config)
     if endpoint and not proposals:
         assert isinstance(world.engine, RemoteEngine)

@@ -59,8 +59,11 @@ class SourceIndex:
         self.source = source
         self.lines = source.splitlines()
         self.tree = ast.parse(source)
-        #: instances of the file's classes can run file code without a call (operators)
-        self.has_classes = any(isinstance(n, ast.ClassDef) for n in ast.walk(self.tree))
+        #: instances of the file's classes can run file code without a call: operators,
+        #: attribute access and iteration reach special methods (``__add__``,
+        #: ``__setattr__``, ``__iter__``, ...) and properties; a class with none of those
+        #: (methods, ``__init__``) runs its code only when called
+        self.has_classes = any(_runs_code_implicitly(n) for n in ast.walk(self.tree))
         self.has_generators = any(
             isinstance(n, ast.Yield | ast.YieldFrom) for n in ast.walk(self.tree)
         )
@@ -387,3 +390,32 @@ def _dedent(text: str) -> str:
     import textwrap
 
     return textwrap.dedent(text)
+
+
+#: special methods only a call expression reaches (``Cls(...)``)
+_CALLED_ONLY = frozenset({"__init__", "__new__"})
+
+
+def _runs_code_implicitly(node: ast.AST) -> bool:
+    """A class whose instances can run its code without a call in the source: it
+    defines a special method other than ``__init__``/``__new__``, a decorated method
+    (a property, a descriptor), a metaclass, or a class-level value that is not a
+    literal (a descriptor instance)."""
+    if not isinstance(node, ast.ClassDef):
+        return False
+    if node.keywords or node.decorator_list:
+        return True  # a metaclass, a dataclass's generated methods, ...
+    for item in node.body:
+        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+            if item.decorator_list:
+                return True
+            name = item.name
+            if name.startswith("__") and name.endswith("__") and name not in _CALLED_ONLY:
+                return True
+        elif (
+            isinstance(item, ast.Assign | ast.AnnAssign)
+            and item.value is not None
+            and not isinstance(item.value, ast.Constant)
+        ):
+            return True
+    return False

@@ -9,9 +9,9 @@ place) and re-assembles a corrupt copy.
 A trained LoRA adapter may ship with it (:data:`DEFAULT_ADAPTER_FILE`, in the
 package, sha256 :data:`DEFAULT_ADAPTER_SHA256`); when it does,
 :func:`default_adapter` names it and the default model loads with it unless
-the settings say otherwise.  None ships until a trained adapter wins the
-evaluation: then the file goes in ``cwm_lsp/model/adapters/`` and its sha256
-and size here.
+the settings say otherwise.  One ships: the trace-tuned LoRA of
+``docs/train/`` (trained on our own traces, never on CRUXEval), which won the
+200-row evaluation against the untuned model (``docs/eval/tuned/``).
 """
 
 from __future__ import annotations
@@ -37,8 +37,10 @@ _CHUNK = 1 << 22
 
 #: The adapter shipped with the default model (absent: none ships), its sha256 and size.
 DEFAULT_ADAPTER_FILE = Path(__file__).parent / "adapters" / "default-lora.gguf"
-DEFAULT_ADAPTER_SHA256: str | None = None
-DEFAULT_ADAPTER_SIZE: int | None = None
+DEFAULT_ADAPTER_SHA256: str | None = (
+    "7efd1343d4802d7030363680bd7b402927bf64be67f21fb49585d258f098d4d0"
+)
+DEFAULT_ADAPTER_SIZE: int | None = 8_810_176
 _verified_adapters: set[tuple[str, int, int]] = set()
 
 

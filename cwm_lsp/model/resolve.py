@@ -80,11 +80,20 @@ def resolve_file(
     info = _info(config, path, origin, fmt, header.size_bytes, name)
     adapter, adapter_origin = adapter_path(config, origin, adapter_hint)
     if adapter is not None:
-        if origin == "default" and adapter_origin == "default":
+        if adapter_origin == "default":
             default_adapter()  # the shipped file, sha256-checked
         inspect_adapter(adapter, header)
         info = replace(info, adapter=str(adapter), adapter_origin=adapter_origin)
     return info, header
+
+
+def _is_default_file(path: Path) -> bool:
+    """Whether a model path (from the settings or $CWM_LSP_MODEL) is the default model's
+    own file in the cache: the same GGUF, so the same model, its adapter included."""
+    try:
+        return path.resolve() == default_model_path().resolve()
+    except OSError:
+        return False
 
 
 def adapter_path(
@@ -97,7 +106,8 @@ def adapter_path(
     one ships); ``""``: none; else the path (origin ``origin_hint`` or "settings").
     """
     if config.adapter is None:
-        shipped = default_adapter_path() if model_origin == "default" else None
+        is_default = model_origin == "default" or _is_default_file(model_path(config)[0])
+        shipped = default_adapter_path() if is_default else None
         return (shipped, "default") if shipped is not None else (None, "")
     if not config.adapter:
         return None, ""

@@ -46,3 +46,50 @@ def test_the_next_loop_item_is_right_after_an_exception_handled_in_the_body() ->
             assert planned == truth, (k, planned, truth)
             checked += 1
     assert checked == 3  # every item, also the one after the ValueError
+
+
+LEDGER = """\
+class Ledger:
+    def __init__(self, owner):
+        self.owner = owner
+        self.history = []
+
+    def add(self, amount):
+        self.history.append(amount)
+        return len(self.history)
+"""
+
+MONEY = """\
+class Money:
+    def __init__(self, cents):
+        self.cents = cents
+
+    def __add__(self, other):
+        return Money(self.cents + other.cents)
+
+
+def total(a, b):
+    c = a + b
+    return c.cents
+"""
+
+
+def test_a_class_with_plain_methods_runs_code_only_where_a_line_calls() -> None:
+    """``self.history = []`` cannot start a frame of ``add``; the real trace of the
+    constructor agrees, and every event it has stays allowed."""
+    trace = trace_call(source=LEDGER, function="Ledger.__init__", args="Ledger('ada')")
+    rules = Rules(LEDGER, "Ledger.__init__")
+    frames = trace.frames
+    for k in range(1, len(frames)):
+        assert frames[k].event in rules.allowed_events(frames[:k]), k
+    at_history = next(k for k, f in enumerate(frames) if f.line == 4) + 1
+    assert "call" not in rules.allowed_events(frames[:at_history])
+
+
+def test_an_operator_of_a_class_with_a_special_method_may_start_a_frame() -> None:
+    trace = trace_call(source=MONEY, function="total", args="total(Money(1), Money(2))")
+    rules = Rules(MONEY, "total")
+    frames = trace.frames
+    at_plus = next(k for k, f in enumerate(frames) if f.line == 10) + 1
+    assert frames[at_plus].event == "call"  # Money.__add__, from `a + b`
+    assert "call" in rules.allowed_events(frames[:at_plus])

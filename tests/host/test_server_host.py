@@ -94,7 +94,13 @@ async def test_kill_9_mid_prediction_is_reported_restarted_and_the_hints_arrive(
     client: LanguageClient,
 ) -> None:
     state: Any = client
-    before = await command(client, "cwm.stats")
+    # add_one's hints can be streamed ones: its trace finishes (and is cached) first
+    before = await poll(
+        lambda: command(client, "cwm.stats"),
+        lambda s: s["inFlight"] == 0 and s["queued"] == 0,
+        MODEL_WAIT,
+        "add_one's prediction to finish",
+    )
     cached_before = before["cached"]
     edit_lines(client, URI, 6, 6, COUNT, version=2)
     # mid-prediction: count() has been taken up by the model and has not finished

@@ -56,7 +56,7 @@ def test_a_later_step_evaluates_only_the_new_tokens(session: ImaginedSession) ->
     new = len(session.decoder.tokens) - history
     # the new frame's tokens, each once (the last token of the history again at most)
     assert 0 < session.tokens_evaluated - before <= new + 1
-    assert session.tokens_evaluated - before < history / 10
+    assert session.tokens_evaluated - before < history / 4  # not the prompt again
     assert list(engine.cached_tokens()) == session.decoder.tokens
 
 

@@ -72,11 +72,17 @@ def test_a_missing_a_non_lora_or_a_foreign_adapter_is_a_clear_error(
 def test_the_shipped_adapter_goes_with_the_default_model_only(
     monkeypatch: pytest.MonkeyPatch, lora: Path
 ) -> None:
-    assert adapter_path(ModelConfig(), "default") == (None, "")  # none ships today
+    shipped = default_module.DEFAULT_ADAPTER_FILE
+    assert adapter_path(ModelConfig(), "default") == (shipped, "default")  # the tuned one
+    assert default_module.default_adapter() == shipped  # the file in the repo is the one
     monkeypatch.setattr(default_module, "DEFAULT_ADAPTER_FILE", lora)
     monkeypatch.setattr(default_module, "DEFAULT_ADAPTER_SHA256", default_module.file_sha256(lora))
+    monkeypatch.setattr(default_module, "DEFAULT_ADAPTER_SIZE", lora.stat().st_size)
     assert adapter_path(ModelConfig(), "default") == (lora, "default")
-    assert adapter_path(ModelConfig(), "settings") == (None, "")  # another model: none
+    other = ModelConfig(path="/elsewhere/model.gguf")
+    assert adapter_path(other, "settings") == (None, "")  # another model: none
+    by_path = ModelConfig(path=str(default_module.default_model_path()))
+    assert adapter_path(by_path, "settings") == (lora, "default")  # the default's own file
     assert adapter_path(ModelConfig(adapter=""), "default") == (None, "")  # turned off
     assert default_module.default_adapter() == lora  # sha256-checked
     monkeypatch.setattr(default_module, "DEFAULT_ADAPTER_SHA256", "0" * 64)

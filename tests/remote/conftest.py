@@ -73,9 +73,10 @@ def tiny_server(
 
 @pytest.fixture(scope="session")
 def default_local() -> Iterator[LlamaWorldModel]:
-    """The default model in this process, as the editor runs it without an endpoint."""
+    """The default model in this process, as the editor runs it without an endpoint, but
+    without the shipped adapter: the servers here serve the GGUF alone (no ``--lora``)."""
     try:
-        world = load_model(ModelConfig(endpoint="", n_ctx=DEFAULT_CTX))
+        world = load_model(ModelConfig(endpoint="", adapter="", n_ctx=DEFAULT_CTX))
     except ModelLoadError as error:
         pytest.skip(f"default model unavailable: {error}")
     yield world
