@@ -30,8 +30,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from stub_server import send_json, serve_on_loopback
 
 SCRIPT = b"y = 5\n"
 EOS = 256
@@ -220,18 +222,9 @@ class VllmStub:
         return out
 
 
-def _send(handler: BaseHTTPRequestHandler, body: object, status: int = 200) -> None:
-    data = json.dumps(body).encode()
-    handler.send_response(status)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Content-Length", str(len(data)))
-    handler.end_headers()
-    handler.wfile.write(data)
-
-
 def _error(handler: BaseHTTPRequestHandler, message: str, status: int = 400) -> None:
     kind = "BadRequestError" if status == 400 else "NotFoundError"
-    _send(
+    send_json(
         handler,
         {"error": {"message": message, "type": kind, "param": None, "code": status}},
         status,
@@ -256,9 +249,9 @@ def vllm_stub(stub: VllmStub) -> Iterator[str]:
                     "root": MODEL, "parent": None, "max_model_len": stub.max_model_len,
                     "permission": [],
                 }  # fmt: skip
-                _send(self, {"object": "list", "data": [card]})
+                send_json(self, {"object": "list", "data": [card]})
             elif self.path == "/version":
-                _send(self, {"version": stub.version})
+                send_json(self, {"version": stub.version})
             elif self.path == "/health":
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
@@ -272,10 +265,10 @@ def vllm_stub(stub: VllmStub) -> Iterator[str]:
             body = json.loads(self.rfile.read(length) or b"{}")
             if self.path == "/tokenize":
                 tokens = stub.tokenize(str(body.get("prompt", "")))
-                _send(self, {"count": len(tokens), "max_model_len": stub.max_model_len,
+                send_json(self, {"count": len(tokens), "max_model_len": stub.max_model_len,
                              "tokens": tokens, "token_strs": None})  # fmt: skip
             elif self.path == "/detokenize":
-                _send(self, {"prompt": stub.text(list(body.get("tokens", [])))})
+                send_json(self, {"prompt": stub.text(list(body.get("tokens", [])))})
             elif self.path == "/v1/completions":
                 stub.completions.append(body)
                 problems = stub.problems(body)
@@ -298,12 +291,5 @@ def vllm_stub(stub: VllmStub) -> Iterator[str]:
             else:
                 _error(self, "Not Found", 404)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_on_loopback(Handler) as url:
+        yield url
