@@ -162,6 +162,7 @@ def _run_endpoint_info(url: str) -> int:
         f"server:   {props.kind}" + (f" ({props.build})" if props.build else "") + "\n"
         f"model:    {info.name}\n"
         f"format: {fmt}\n"
+        f"adapter:  {report.adapters}\n"
         f"context:  {slots}\n"
         f"prefix cache: {cache}\n"
     )

@@ -5,7 +5,8 @@ re-uses the longest common prefix and evaluates only the new tokens), GBNF
 ``grammar``, ``n_probs`` with the probabilities computed from the raw logits
 (``post_sampling_probs`` off: the same numbers the in-process engine reports),
 ``return_tokens``; ``/tokenize`` with pieces, ``/detokenize``, ``/props``,
-``/health``.  Answers are streamed, so a cancelled prediction closes its
+``/health``, ``/lora-adapters`` (the adapters the server applies, with the
+task names their GGUFs carry).  Answers are streamed, so a cancelled prediction closes its
 request.  The server's own counters (``timings.prompt_n``: prompt tokens
 evaluated, ``timings.cache_n``: taken from the cache) come back with each
 completion.
@@ -48,6 +49,18 @@ class Completion:
 
 
 @dataclass(frozen=True)
+class ServerAdapter:
+    """A LoRA adapter the server loaded (``--lora``), as ``GET /lora-adapters`` lists it."""
+
+    id: int
+    path: str
+    #: 0: loaded but not applied
+    scale: float
+    #: the GGUF's ``adapter.lora.task_name`` ("" when it has none)
+    task_name: str = ""
+
+
+@dataclass(frozen=True)
 class ServerProps:
     """What the server says it serves (llama-server's ``/props``, vLLM's ``/v1/models``)."""
 
@@ -61,6 +74,13 @@ class ServerProps:
     raw: dict[str, Any]
     #: "llama-server" or "vllm"
     kind: str = "llama-server"
+    #: the LoRA adapters the server loaded (llama-server; a vLLM LoRA is a model of its own)
+    adapters: tuple[ServerAdapter, ...] = ()
+
+    @property
+    def applied_adapters(self) -> tuple[ServerAdapter, ...]:
+        """The adapters every request gets (a scale other than 0)."""
+        return tuple(a for a in self.adapters if a.scale != 0)
 
 
 class ServerAPI(Protocol):
@@ -130,7 +150,31 @@ class LlamaServerAPI:
             build=str(body.get("build_info") or ""),
             raw=body,
             kind=self.kind,
+            adapters=self.adapters(),
         )
+
+    def adapters(self) -> tuple[ServerAdapter, ...]:
+        """``GET /lora-adapters`` (none when the server does not answer it: an older build)."""
+        try:
+            body = self.client.get("/lora-adapters", retry=False)
+        except RemoteError:
+            return ()
+        found: list[ServerAdapter] = []
+        for entry in body if isinstance(body, list) else []:
+            if not isinstance(entry, dict):
+                continue
+            try:
+                found.append(
+                    ServerAdapter(
+                        id=int(entry.get("id", len(found))),
+                        path=str(entry.get("path") or ""),
+                        scale=float(entry.get("scale", 1.0)),
+                        task_name=str(entry.get("task_name") or ""),
+                    )
+                )
+            except (TypeError, ValueError):
+                continue
+        return tuple(found)
 
     def n_vocab(self) -> int:
         """The vocabulary size from ``/v1/models`` (0 when the server does not say)."""

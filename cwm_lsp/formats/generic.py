@@ -84,6 +84,25 @@ def prompt_prefix(fewshot: bool = True) -> str:
     return f"{head}\n### File\n"
 
 
+#: ``adapter.lora.task_name`` of an adapter trained on this format: llama-server lists it
+#: (``GET /lora-adapters``), so a client tells from the server which prompt the adapter learnt
+ADAPTER_TASK_PREFIX = "cwm-lsp:generic:"
+
+
+def adapter_task_name(fewshot: bool) -> str:
+    """The task name an adapter trained on the prompt with (or without) the examples carries."""
+    return ADAPTER_TASK_PREFIX + ("fewshot" if fewshot else "header")
+
+
+def fewshot_of_task_name(task_name: str) -> bool | None:
+    """Whether an adapter with this task name learnt the prompt with the examples (None:
+    not an adapter of this format)."""
+    if not task_name.startswith(ADAPTER_TASK_PREFIX):
+        return None
+    prompt = task_name[len(ADAPTER_TASK_PREFIX) :]
+    return {"fewshot": True, "header": False}.get(prompt)
+
+
 class GenericFormat(EntryRules, SourceRules, FrameFormat):
     name = "generic"
 

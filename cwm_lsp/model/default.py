@@ -38,9 +38,9 @@ _CHUNK = 1 << 22
 #: The adapter shipped with the default model (absent: none ships), its sha256 and size.
 DEFAULT_ADAPTER_FILE = Path(__file__).parent / "adapters" / "default-lora.gguf"
 DEFAULT_ADAPTER_SHA256: str | None = (
-    "7efd1343d4802d7030363680bd7b402927bf64be67f21fb49585d258f098d4d0"
+    "23fdff9964f4ae5a0e7102c985aba5e958a7b690363ccc6117fa695657e59ed9"
 )
-DEFAULT_ADAPTER_SIZE: int | None = 8_810_176
+DEFAULT_ADAPTER_SIZE: int | None = 8_810_240
 _verified_adapters: set[tuple[str, int, int]] = set()
 
 

@@ -5,7 +5,10 @@ The endpoint comes from ``ModelConfig.endpoint`` (``--endpoint``, the
 variable; the API key only from ``CWM_LSP_API_KEY``.  The server's kind
 (llama-server or vLLM) is told from its answers
 (:func:`~cwm_lsp.engine.remote_vllm.detect_api`).  The format is native CWM
-when the server's vocabulary holds the trace tokens, else generic.
+when the server's vocabulary holds the trace tokens, else generic.  A
+llama-server that applies an adapter trained by ``cwm-lsp model train``
+(``--lora default-lora.gguf``) says so by the adapter's task name
+(``cwm-lsp:generic:header``), and the prompt is the one that adapter learnt.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import os
 from dataclasses import dataclass
 
 from cwm_lsp.engine.remote import RemoteEngine
-from cwm_lsp.engine.remote_api import ServerProps
+from cwm_lsp.engine.remote_api import ServerAdapter, ServerProps
 from cwm_lsp.engine.remote_http import HttpClient, RemoteError, Retry, Timeouts
 from cwm_lsp.engine.remote_vllm import detect_api
+from cwm_lsp.formats.generic import fewshot_of_task_name
 from cwm_lsp.formats.native import NativeTokens
 from cwm_lsp.model.api import ModelConfig, ModelFormat, ModelInfo, ModelLoadError, Progress
 from cwm_lsp.model.world import LlamaWorldModel
@@ -49,6 +53,8 @@ class ServerReport:
     #: False when the server does not report its cache (vLLM without
     #: --enable-prompt-tokens-details)
     cache_known: bool = True
+    #: the LoRA adapters the server loaded and the prompt each one gets, in words
+    adapters: str = "none"
 
 
 def connect(config: ModelConfig, url: str) -> RemoteEngine:
@@ -88,7 +94,37 @@ def remote_format(engine: RemoteEngine) -> ModelFormat:
     return "cwm"
 
 
+def trained_adapter(props: ServerProps) -> tuple[ServerAdapter, bool] | None:
+    """(the adapter, whether its prompt keeps the worked examples) of the first adapter
+    the server applies that ``cwm-lsp model train`` made, or None."""
+    for adapter in props.applied_adapters:
+        fewshot = fewshot_of_task_name(adapter.task_name)
+        if fewshot is not None:
+            return adapter, fewshot
+    return None
+
+
+def describe_adapters(props: ServerProps) -> str:
+    """The LoRA adapters the server loaded, whether it applies them, and the prompt they get."""
+    if not props.adapters:
+        return "none"
+    parts = []
+    for adapter in props.adapters:
+        fewshot = fewshot_of_task_name(adapter.task_name)
+        if not adapter.scale:
+            parts.append(f"{adapter.path} (loaded, not applied)")
+            continue
+        if fewshot is None:
+            prompt = "not trained by cwm-lsp: the few-shot prompt"
+        else:
+            kind = "few-shot" if fewshot else "header-only"
+            prompt = f"trained by cwm-lsp, the {kind} prompt"
+        parts.append(f"{adapter.path} (scale {adapter.scale:g}; {prompt})")
+    return "; ".join(parts)
+
+
 def _info(engine: RemoteEngine, origin: str, fmt: ModelFormat, props: ServerProps) -> ModelInfo:
+    applied = props.applied_adapters
     return ModelInfo(
         path=engine.name,
         origin=origin,
@@ -96,6 +132,8 @@ def _info(engine: RemoteEngine, origin: str, fmt: ModelFormat, props: ServerProp
         size_bytes=0,
         name=os.path.basename(props.model) or props.model or engine.name,
         n_ctx=engine.n_ctx,
+        adapter=", ".join(a.path for a in applied),
+        adapter_origin="the server" if applied else "",
     )
 
 
@@ -126,6 +164,9 @@ def load_remote_model(
     model.literal_values = config.value_grammar
     model.line_flow = config.line_flow
     model.return_locals = config.return_locals
+    trained = trained_adapter(engine.props)
+    if trained is not None and fmt == "generic":
+        model.fewshot = trained[1]
     if progress is not None:
         progress(1.0, "ready")
     return model
@@ -159,6 +200,7 @@ def describe_server(config: ModelConfig, origin_hint: str | None = None) -> Serv
             cached_tokens=again.prompt_cached,
             prompt_tokens=len(prompt),
             cache_known=again.cache_known,
+            adapters=describe_adapters(props),
         )
     finally:
         engine.close()

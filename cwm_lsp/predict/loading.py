@@ -36,9 +36,8 @@ def model_identity(config: ModelConfig) -> str:
         (config.return_locals, "+no-return-locals"),
     )
     remote = _endpoint_identity(config)
-    return (
-        (remote or _file_identity(config) + _adapter_identity(config))
-        + "".join(suffix for on, suffix in switches if not on)
+    return (remote or _file_identity(config) + _adapter_identity(config)) + "".join(
+        suffix for on, suffix in switches if not on
     )
 
 

@@ -37,8 +37,48 @@ def require_torch() -> None:
         )
 
 
-def load_base(path: str | Path) -> Any:
-    """The GGUF at ``path`` as a float32 transformers causal LM, frozen, in eval mode."""
+def resolve_device(name: str) -> str:
+    """The torch device ``name`` asks for: ``auto`` is the first of CUDA, Apple's MPS and the
+    CPU that this torch can use; a named accelerator this torch cannot use is a
+    TrainSetupError that says so (never a silent fall back to the CPU)."""
+    require_torch()
+    import torch
+
+    wanted = name.strip().lower() or "cpu"
+    cuda = torch.cuda.is_available()
+    mps = bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
+    if wanted == "auto":
+        return "cuda" if cuda else "mps" if mps else "cpu"
+    kind = wanted.split(":", 1)[0]
+    if kind == "cpu":
+        return "cpu"
+    if kind == "cuda":
+        if not cuda:
+            built = torch.version.cuda
+            why = f"its CUDA {built} finds no GPU" if built else "it was built without CUDA"
+            raise TrainSetupError(f"--device {name}: this torch cannot use CUDA ({why})")
+        if ":" in wanted:
+            index = wanted.split(":", 1)[1]
+            if not index.isdigit() or int(index) >= torch.cuda.device_count():
+                raise TrainSetupError(
+                    f"--device {name}: {torch.cuda.device_count()} CUDA device(s) here"
+                )
+        return wanted
+    if kind == "mps":
+        if not mps:
+            raise TrainSetupError(f"--device {name}: this torch cannot use Apple's MPS")
+        return "mps"
+    raise TrainSetupError(f"--device {name}: not one of auto, cpu, cuda, cuda:N, mps")
+
+
+def model_device(model: Any) -> Any:
+    """The device the model's weights are on (inputs go there)."""
+    return next(model.parameters()).device
+
+
+def load_base(path: str | Path, *, device: str = "cpu") -> Any:
+    """The GGUF at ``path`` as a float32 transformers causal LM, frozen, in eval mode, on
+    ``device`` (a name :func:`resolve_device` gave)."""
     require_torch()
     import torch
     from transformers import AutoModelForCausalLM
@@ -53,10 +93,12 @@ def load_base(path: str | Path) -> Any:
         )
     except (ValueError, OSError, KeyError, RuntimeError) as exc:
         raise TrainSetupError(f"transformers cannot load {file}: {exc}") from None
+    if device != "cpu":
+        model.to(device)
     model.eval()  # no dropout: the LoRA path is the only thing that changes
     for parameter in model.parameters():
         parameter.requires_grad_(False)
-    log.info("loaded %s in torch in %.1f s", file, time.perf_counter() - started)
+    log.info("loaded %s in torch on %s in %.1f s", file, device, time.perf_counter() - started)
     return model
 
 
@@ -68,11 +110,12 @@ def generated_loss(model: Any, ids: Sequence[int], generated: Sequence[int]) -> 
     positions = [p for p in generated if p > 0]
     if not positions:
         raise ValueError("no generated token to learn from")
-    tokens = torch.tensor([list(ids)], dtype=torch.long)
+    device = model_device(model)
+    tokens = torch.tensor([list(ids)], dtype=torch.long, device=device)
     hidden = model.model(input_ids=tokens, use_cache=False).last_hidden_state[0]
-    before = torch.tensor([p - 1 for p in positions], dtype=torch.long)
+    before = torch.tensor([p - 1 for p in positions], dtype=torch.long, device=device)
     logits = model.lm_head(hidden.index_select(0, before))
-    targets = tokens[0].index_select(0, torch.tensor(positions, dtype=torch.long))
+    targets = tokens[0].index_select(0, torch.tensor(positions, dtype=torch.long, device=device))
     return torch.nn.functional.cross_entropy(logits.float(), targets)
 
 
@@ -80,7 +123,7 @@ def full_loss(model: Any, ids: Sequence[int]) -> Any:
     """Mean cross-entropy of every next token (all positions through the LM head), to compare."""
     import torch
 
-    tokens = torch.tensor([list(ids)], dtype=torch.long)
+    tokens = torch.tensor([list(ids)], dtype=torch.long, device=model_device(model))
     logits = model(input_ids=tokens, use_cache=False).logits[0]
     return torch.nn.functional.cross_entropy(logits[:-1].float(), tokens[0, 1:])
 
@@ -90,5 +133,6 @@ def all_logits(model: Any, ids: Sequence[int]) -> Any:
     import torch
 
     with torch.no_grad():
-        out = model(input_ids=torch.tensor([list(ids)], dtype=torch.long), use_cache=False)
-    return out.logits[0].float().numpy()
+        tokens = torch.tensor([list(ids)], dtype=torch.long, device=model_device(model))
+        out = model(input_ids=tokens, use_cache=False)
+    return out.logits[0].float().cpu().numpy()

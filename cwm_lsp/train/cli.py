@@ -31,18 +31,20 @@ def register(subparsers: Any, *, default_model: Callable[[], str]) -> None:
     train.add_argument(
         "--model", metavar="PATH", help="base GGUF (default: the embedded default model)"
     )
-    train.add_argument("--steps", type=int, default=1000, help="optimizer steps (default 1000)")
+    # settings --resume may change: None when not given, so a resumed run keeps the
+    # checkpoint's (RESUMED_DEFAULTS fills them in for a new run)
+    train.add_argument("--steps", type=int, default=None, help="optimizer steps (default 1000)")
     train.add_argument(
         "--budget-minutes",
         type=float,
-        default=0.0,
+        default=None,
         metavar="M",
         help="stop (checkpointed, adapter exported) after M minutes of training; 0: no limit",
     )
     train.add_argument(
         "--stop-at-step",
         type=int,
-        default=0,
+        default=None,
         metavar="N",
         help="stop this run after step N (checkpointed; --resume goes on)",
     )
@@ -61,7 +63,11 @@ def register(subparsers: Any, *, default_model: Callable[[], str]) -> None:
     train.add_argument("--batch", type=int, default=4, help="examples per step (default 4)")
     train.add_argument("--warmup", type=int, default=20, help="warm-up steps (default 20)")
     train.add_argument(
-        "--checkpoint-every", type=int, default=50, metavar="N", help="checkpoint every N steps"
+        "--checkpoint-every",
+        type=int,
+        default=None,
+        metavar="N",
+        help="checkpoint every N steps (default 50)",
     )
     train.add_argument(
         "--fewshot",
@@ -75,9 +81,17 @@ def register(subparsers: Any, *, default_model: Callable[[], str]) -> None:
     train.add_argument(
         "--holdout", type=int, default=-1, help="held-out examples (default 2 %%, at most 64)"
     )
-    train.add_argument("--threads", type=int, default=0, help="torch threads (0: every CPU)")
     train.add_argument(
-        "--dtype", choices=("f16", "f32"), default="f16", help="adapter tensors (default f16)"
+        "--threads", type=int, default=None, help="torch threads (default 0: every CPU)"
+    )
+    train.add_argument(
+        "--device",
+        default=None,
+        help="torch device: cpu (default), cuda, cuda:N, mps, or auto (the first that this "
+        "torch can use); --resume may change it",
+    )
+    train.add_argument(
+        "--dtype", choices=("f16", "f32"), default=None, help="adapter tensors (default f16)"
     )
     train.add_argument(
         "--loss",
@@ -86,7 +100,11 @@ def register(subparsers: Any, *, default_model: Callable[[], str]) -> None:
         help="tokens the loss counts: those generated at inference (default) or all (to compare)",
     )
     train.add_argument(
-        "--resume", action="store_true", help="go on from OUT/checkpoint.pt (its settings)"
+        "--resume",
+        action="store_true",
+        help="go on from OUT/checkpoint.pt with its settings, but for --steps, "
+        "--checkpoint-every, --threads, --device and --dtype when given again (--budget-minutes "
+        "and --stop-at-step are this run's own)",
     )
     train.set_defaults(func=lambda args: run_train(args, default_model))
 
@@ -107,12 +125,33 @@ def _logging() -> None:
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(message)s")
 
 
+#: argument name -> (TrainOptions field, default of a new run) of the settings --resume may change
+RESUMED_DEFAULTS: dict[str, tuple[str, Any]] = {
+    "steps": ("steps", 1000),
+    "budget_minutes": ("budget_minutes", 0.0),
+    "stop_at_step": ("stop_at", 0),
+    "checkpoint_every": ("checkpoint_every", 50),
+    "threads": ("threads", 0),
+    "device": ("device", "cpu"),
+    "dtype": ("export_dtype", "f16"),
+}
+
+
 def run_train(args: argparse.Namespace, default_model: Callable[[], str]) -> int:
     from cwm_lsp.engine import ModelLoadError
     from cwm_lsp.train.base import TrainSetupError
     from cwm_lsp.train.trainer import TrainOptions, train
 
     _logging()
+    # a time budget and a stop step are this invocation's own, given or not
+    given = frozenset(
+        field
+        for name, (field, _) in RESUMED_DEFAULTS.items()
+        if getattr(args, name) is not None or field in ("budget_minutes", "stop_at")
+    )
+    for name, (_, default) in RESUMED_DEFAULTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
     try:
         model = args.model or default_model()
         options = TrainOptions(
@@ -135,9 +174,11 @@ def run_train(args: argparse.Namespace, default_model: Callable[[], str]) -> int
             max_tokens=args.max_tokens,
             holdout=args.holdout,
             threads=args.threads,
+            device=args.device,
             export_dtype=args.dtype,
             loss=args.loss,
             resume=args.resume,
+            overrides=given,
         )
         result = train(options)
     except (TrainSetupError, ModelLoadError, ValueError) as error:

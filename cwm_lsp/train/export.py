@@ -12,6 +12,10 @@ tensors ``<W>.lora_a`` and ``<W>.lora_b``, stored as torch holds them: ``A``
 cwm-lsp's own keys say which prompt the adapter was trained on, so
 inference builds the same one: ``cwm_lsp.prompt.format`` (``generic``) and
 ``cwm_lsp.prompt.fewshot`` (whether the worked examples open the prompt).
+llama.cpp's own ``adapter.lora.task_name`` says the same
+(``cwm-lsp:generic:header`` or ``…:fewshot``): llama-server lists it at
+``GET /lora-adapters``, so a client of a server that loaded the adapter
+(``--lora``) builds the right prompt without the file.
 """
 
 from __future__ import annotations
@@ -22,9 +26,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from cwm_lsp.formats.generic import adapter_task_name
+
 #: cwm-lsp's adapter metadata keys
 KEY_FORMAT = "cwm_lsp.prompt.format"
 KEY_FEWSHOT = "cwm_lsp.prompt.fewshot"
+#: llama.cpp's key (``LLM_KV_ADAPTER_LORA_TASK_NAME``)
+KEY_TASK_NAME = "adapter.lora.task_name"
 DTYPES = ("f32", "f16")
 
 MetadataValue = str | bool | int | float
@@ -60,6 +68,7 @@ def write_adapter(
     writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(alpha))
     writer.add_string(KEY_FORMAT, "generic")
     writer.add_bool(KEY_FEWSHOT, fewshot)
+    writer.add_string(KEY_TASK_NAME, adapter_task_name(fewshot))
     for key, value in sorted((metadata or {}).items()):
         _add(writer, key, value)
     numpy_type = np.float16 if dtype == "f16" else np.float32

@@ -29,9 +29,13 @@ class LoraLinear(nn.Module):
         self.base = base
         self.rank = rank
         self.scale = alpha / rank
-        self.lora_a = nn.Parameter(torch.empty(rank, base.in_features, dtype=base.weight.dtype))
-        self.lora_b = nn.Parameter(torch.zeros(base.out_features, rank, dtype=base.weight.dtype))
-        nn.init.kaiming_uniform_(self.lora_a, a=math.sqrt(5))
+        # A is drawn on the CPU, so a seed gives the same adapter on every device
+        lora_a = torch.empty(rank, base.in_features, dtype=base.weight.dtype)
+        nn.init.kaiming_uniform_(lora_a, a=math.sqrt(5))
+        self.lora_a = nn.Parameter(lora_a.to(base.weight.device))
+        self.lora_b = nn.Parameter(
+            torch.zeros(base.out_features, rank, dtype=base.weight.dtype, device=base.weight.device)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         update = nn.functional.linear(nn.functional.linear(x, self.lora_a), self.lora_b)
@@ -85,11 +89,11 @@ def parameters(attached: dict[str, LoraLinear]) -> list[nn.Parameter]:
 
 
 def state(attached: dict[str, LoraLinear]) -> dict[str, torch.Tensor]:
-    """``<gguf base name>.lora_a`` / ``.lora_b`` -> tensor (a copy)."""
+    """``<gguf base name>.lora_a`` / ``.lora_b`` -> tensor (a copy, on the CPU)."""
     out: dict[str, torch.Tensor] = {}
     for name, module in attached.items():
-        out[f"{name}.lora_a"] = module.lora_a.detach().clone()
-        out[f"{name}.lora_b"] = module.lora_b.detach().clone()
+        out[f"{name}.lora_a"] = module.lora_a.detach().cpu().clone()
+        out[f"{name}.lora_b"] = module.lora_b.detach().cpu().clone()
     return out
 
 

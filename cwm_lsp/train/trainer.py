@@ -22,7 +22,14 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from cwm_lsp.train.base import TrainSetupError, full_loss, generated_loss, load_base, require_torch
+from cwm_lsp.train.base import (
+    TrainSetupError,
+    full_loss,
+    generated_loss,
+    load_base,
+    require_torch,
+    resolve_device,
+)
 from cwm_lsp.train.checkpoint import Checkpoint, checkpoint_path, load_checkpoint, save_checkpoint
 from cwm_lsp.train.dataset import Dataset, load_rows, make_dataset
 from cwm_lsp.train.progress import ProgressLine
@@ -32,7 +39,15 @@ log = logging.getLogger(__name__)
 ADAPTER_NAME = "adapter.gguf"
 SUMMARY_NAME = "train.json"
 #: what ``--resume`` may change; every other setting is the checkpoint's
-RESUMABLE = ("steps", "budget_minutes", "stop_at", "checkpoint_every", "export_dtype", "threads")
+RESUMABLE = (
+    "steps",
+    "budget_minutes",
+    "stop_at",
+    "checkpoint_every",
+    "export_dtype",
+    "threads",
+    "device",
+)
 
 
 @dataclass(frozen=True)
@@ -62,11 +77,16 @@ class TrainOptions:
     #: held-out examples (-1: 2 % of the corpus, at most 64)
     holdout: int = -1
     threads: int = 0
+    #: torch device: cpu, cuda, cuda:N, mps or auto (a run may resume on another)
+    device: str = "cpu"
     export_dtype: str = "f16"
     #: "generated" (inference's tokens) or "all" (every token; for comparison only)
     loss: str = "generated"
     grad_clip: float = 1.0
     resume: bool = False
+    #: on ``resume``, which of :data:`RESUMABLE` this run sets (None: all of them; the
+    #: command line passes the flags it was given, so the others stay the checkpoint's)
+    overrides: frozenset[str] | None = None
 
 
 @dataclass
@@ -93,10 +113,12 @@ def _resolved(options: TrainOptions) -> TrainOptions:
     if exists and not options.resume:
         raise TrainSetupError(f"{out} holds a run already: pass --resume, or another --out")
     if not options.resume or not exists:
-        return options
+        return replace(options, overrides=None)
     saved = load_checkpoint(out).options
-    changes = {k: getattr(options, k) for k in RESUMABLE}
-    return replace(TrainOptions(**{**saved, "resume": True}), **changes)
+    saved.pop("overrides", None)
+    given = RESUMABLE if options.overrides is None else options.overrides
+    changes = {k: getattr(options, k) for k in RESUMABLE if k in given}
+    return replace(TrainOptions(**{**saved, "resume": True}), **changes, overrides=None)
 
 
 def train(options: TrainOptions, *, stream: TextIO | None = None) -> TrainResult:
@@ -115,6 +137,7 @@ def train(options: TrainOptions, *, stream: TextIO | None = None) -> TrainResult
     if not options.model:
         raise TrainSetupError("no base model given")
     model_path = options.model
+    device = resolve_device(options.device)
     progress = ProgressLine(options.steps, stream=stream)
     torch.manual_seed(options.seed)
     torch.set_num_threads(options.threads or (os.cpu_count() or 1))
@@ -133,7 +156,7 @@ def train(options: TrainOptions, *, stream: TextIO | None = None) -> TrainResult
     if not data.train:
         raise TrainSetupError(f"{options.corpus} gives no training example")
     architecture = read_header(Path(model_path)).architecture
-    model = load_base(model_path)
+    model = load_base(model_path, device=device)
     n_layers = len(lora.decoder_layers(model))
     spec = lora.LoraSpec(
         rank=options.rank,
@@ -147,7 +170,7 @@ def train(options: TrainOptions, *, stream: TextIO | None = None) -> TrainResult
     progress.note(
         f"adapter: rank {spec.rank}, alpha {spec.alpha:g}, {len(spec.layers)} of {n_layers} "
         f"layers, {len(spec.targets)} projections each: {lora.count(attached.values()):,} "
-        "trainable parameters"
+        f"trainable parameters, on {device}"
     )
 
     saved = load_checkpoint(out) if checkpoint_path(out).is_file() else None

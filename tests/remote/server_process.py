@@ -36,8 +36,11 @@ class LlamaServer:
         threads: int = 1,
         threads_batch: int = 2,
         log: Path | None = None,
+        lora: Path | None = None,
     ) -> None:
         self.model = model
+        #: a GGUF LoRA the server applies to every request (``--lora``)
+        self.lora = lora
         self.port = port or free_port()
         self.ctx = ctx
         self.parallel = parallel
@@ -69,6 +72,7 @@ class LlamaServer:
             "--ubatch-size", "512",
             "--no-webui",
             "--no-warmup",
+            *(["--lora", str(self.lora)] if self.lora else []),
         ]  # fmt: skip
 
     def start(self, *, wait: bool = True, timeout: float = 120.0) -> LlamaServer:

@@ -49,6 +49,7 @@ def test_three_steps_checkpoint_and_export_a_gguf_lora(tiny_run: Any) -> None:
     assert metadata["general.architecture"] == "qwen2"
     assert metadata["adapter.lora.alpha"] == pytest.approx(4.0)  # 2 x rank
     assert metadata["cwm_lsp.prompt.fewshot"] is False
+    assert metadata["adapter.lora.task_name"] == "cwm-lsp:generic:header"  # llama-server lists it
     assert metadata["cwm_lsp.train.steps"] == 3
     # rank 2 on layer 1 only, the seven projections; A is rank x in, B is out x rank
     assert len(shapes) == 14
@@ -151,3 +152,69 @@ def test_the_commands_train_and_export_an_adapter(
     metadata, shapes = gguf_fields(exported)
     assert metadata["general.type"] == "adapter" and len(shapes) == 14
     assert exported.stat().st_size < result.adapter.stat().st_size  # f16 against f32
+
+
+def test_a_device_this_torch_cannot_use_is_refused_with_the_reason(
+    tiny_qwen2: Path, tiny_corpus: Path, tmp_path: Path, capsys: Any
+) -> None:
+    require_train_extra()
+    import torch
+
+    from cwm_lsp.cli import main
+    from cwm_lsp.train.base import TrainSetupError, resolve_device
+
+    assert resolve_device("cpu") == "cpu"
+    assert resolve_device("auto") in {"cpu", "cuda", "mps"}
+    with pytest.raises(TrainSetupError, match="not one of auto, cpu, cuda"):
+        resolve_device("tpu")
+    if torch.cuda.is_available():
+        pytest.skip("this torch has a GPU: the refusal cannot happen here")
+    with pytest.raises(TrainSetupError, match="cannot use CUDA"):
+        resolve_device("cuda:0")
+    out = tmp_path / "no-gpu"
+    code = main(
+        [
+            "model", "train", "--corpus", str(tiny_corpus), "--out", str(out),
+            "--model", str(tiny_qwen2), "--steps", "1", "--device", "cuda",
+        ]
+    )  # fmt: skip
+    assert code == 2
+    assert "--device cuda: this torch cannot use CUDA" in capsys.readouterr().err
+    assert not (out / "checkpoint.pt").exists()
+
+
+def test_on_a_gpu_the_run_gives_the_cpus_adapter(tiny_run: Any, tmp_path: Path) -> None:
+    """Where torch has CUDA (never in CI), three steps on the GPU match the CPU run."""
+    require_train_extra()
+    import torch
+
+    from cwm_lsp.train.checkpoint import load_checkpoint
+    from cwm_lsp.train.trainer import train
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device here")
+    options, result = tiny_run
+    gpu = train(replace(options, out=str(tmp_path / "gpu"), device="cuda"))
+    assert gpu.step == result.step
+    on_gpu, on_cpu = load_checkpoint(gpu.checkpoint).lora, load_checkpoint(result.checkpoint).lora
+    for name in on_cpu:
+        assert torch.allclose(on_gpu[name], on_cpu[name], atol=1e-4), name
+
+
+def test_a_resumed_command_keeps_the_checkpoints_settings_but_those_given_again(
+    tiny_qwen2: Path, tiny_corpus: Path, tmp_path: Path
+) -> None:
+    require_train_extra()
+    from cwm_lsp.cli import main
+
+    out = tmp_path / "resumed"
+    common = ["model", "train", "--corpus", str(tiny_corpus), "--out", str(out),
+              "--model", str(tiny_qwen2), "--rank", "2", "--layers", "last:1", "--batch", "1",
+              "--holdout", "0"]  # fmt: skip
+    assert main([*common, "--steps", "3", "--stop-at-step", "1", "--checkpoint-every", "1",
+                 "--threads", "1"]) == 0  # fmt: skip
+    # --steps given again, --checkpoint-every and --threads not: theirs stay 1, not the defaults
+    assert main([*common, "--resume", "--steps", "2"]) == 0
+    options = json.loads((out / "train.json").read_text())["options"]
+    assert (options["steps"], options["checkpoint_every"], options["threads"]) == (2, 1, 1)
+    assert options["stop_at"] == 0 and options["device"] == "cpu"  # the stop was the first run's
