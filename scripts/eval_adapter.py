@@ -131,7 +131,8 @@ def _comparison(summaries: dict[str, dict[str, Any]], adapter: str) -> tuple[str
         "",
         f"- adapter: `{adapter}`",
         f"- rows: base {base['rows']}, tuned {tuned['rows']}",
-        f"- base: {base['info'].get('model', '?')}; adapter {base['info'].get('adapter', 'none')}",
+        "- variants: base `--adapter none` (the untuned model, the few-shot prompt); tuned "
+        "`--adapter` the file above (the prompt the adapter records)",
         "",
         "| metric | path | base | tuned | Δ | better |",
         "| --- | --- | ---: | ---: | ---: | --- |",
