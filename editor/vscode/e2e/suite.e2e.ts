@@ -178,7 +178,9 @@ describe("a trusted workspace", () => {
       assert.match(table, /imagined run of total with total\(\[1, 2, 3\]\)/);
       // The legend comes with the values the model wrote (a changed `s`); the shipped
       // adapter (step 539) leaves `s` at 0 here, a known miss, and then writes none.
-      if (/\*\*|\(\d+%\)/.test(table)) assert.match(table, /confidence: /);
+      if (/\*\*|\(\d+%\)/.test(table)) {
+        assert.match(table, /confidence: /);
+      }
       await window.screenshot("hover");
       await window.page.keyboard.press("Escape");
     }));
