@@ -29,6 +29,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from cwm_lsp.evaluate.report import format_value
+
 VARIANTS = ("base", "tuned")
 #: metrics where lower is better (the comparison says which way is a win)
 LOWER_IS_BETTER = {"first_divergence", "parse_errors", "frame_cap", "seconds", "ece", "ece_raw"}
@@ -114,16 +116,6 @@ def _join(dataset: Path, out: Path, variant: str, starts: list[int], title: str)
     return summary
 
 
-def _format(value: float | None, kind: str) -> str:
-    if value is None:
-        return "—"
-    if kind == "percent":
-        return f"{100 * value:.1f}%"
-    if kind == "count":
-        return f"{value:.0f}"
-    return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
-
-
 def _comparison(summaries: dict[str, dict[str, Any]], adapter: str) -> tuple[str, dict[str, Any]]:
     base, tuned = summaries["base"], summaries["tuned"]
     lines = [
@@ -152,11 +144,11 @@ def _comparison(summaries: dict[str, dict[str, Any]], adapter: str) -> tuple[str
                 better = ""
             else:
                 better = "tuned" if (delta < 0) == (key in LOWER_IS_BETTER) else "base"
-            shown = "—" if delta is None else _format(delta, kind).replace("%", " pp")
+            shown = "—" if delta is None else format_value(delta, kind).replace("%", " pp")
             if delta is not None and delta > 0:
                 shown = "+" + shown
             lines.append(
-                f"| {metric['label']} | {path} | {_format(b, kind)} | {_format(t, kind)} | "
+                f"| {metric['label']} | {path} | {format_value(b, kind)} | {format_value(t, kind)} | "
                 f"{shown} | {better} |"
             )
             table[f"{key}.{path}"] = {"base": b, "tuned": t, "delta": delta, "better": better}

@@ -11,6 +11,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -125,15 +126,16 @@ def _logging() -> None:
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(message)s")
 
 
-#: argument name -> (TrainOptions field, default of a new run) of the settings --resume may change
-RESUMED_DEFAULTS: dict[str, tuple[str, Any]] = {
-    "steps": ("steps", 1000),
-    "budget_minutes": ("budget_minutes", 0.0),
-    "stop_at_step": ("stop_at", 0),
-    "checkpoint_every": ("checkpoint_every", 50),
-    "threads": ("threads", 0),
-    "device": ("device", "cpu"),
-    "dtype": ("export_dtype", "f16"),
+#: argument name -> TrainOptions field, of the settings --resume may change (a new run
+#: takes the field's default)
+RESUMED_FIELDS = {
+    "steps": "steps",
+    "budget_minutes": "budget_minutes",
+    "stop_at_step": "stop_at",
+    "checkpoint_every": "checkpoint_every",
+    "threads": "threads",
+    "device": "device",
+    "dtype": "export_dtype",
 }
 
 
@@ -146,12 +148,13 @@ def run_train(args: argparse.Namespace, default_model: Callable[[], str]) -> int
     # a time budget and a stop step are this invocation's own, given or not
     given = frozenset(
         field
-        for name, (field, _) in RESUMED_DEFAULTS.items()
+        for name, field in RESUMED_FIELDS.items()
         if getattr(args, name) is not None or field in ("budget_minutes", "stop_at")
     )
-    for name, (_, default) in RESUMED_DEFAULTS.items():
+    defaults = {f.name: f.default for f in fields(TrainOptions)}
+    for name, field in RESUMED_FIELDS.items():
         if getattr(args, name) is None:
-            setattr(args, name, default)
+            setattr(args, name, defaults[field])
     try:
         model = args.model or default_model()
         options = TrainOptions(
